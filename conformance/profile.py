@@ -1,0 +1,270 @@
+"""Target profiles: one TOML file that says what to test and how to reach it.
+
+A profile names the base URL, the spec edition, how tokens are obtained, the test users by role, the
+mode (readonly, smoke, full) and a request budget. Secrets come from the environment only; the
+embedded emulator's own throwaway secret is the one exception.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from conformance.errors import CredentialError, ProfileError
+
+DEFAULT_PROFILE = Path(__file__).resolve().parent / "targets" / "emulator.toml"
+
+EDITIONS = ("seed", "current")
+MODES = ("readonly", "smoke", "full")
+AUTH_KINDS = ("mint", "static", "msal")
+TARGET_KINDS = ("emulator", "tenant")
+
+ROLES = (
+    "caller",
+    "ordinary_target",
+    "privileged_target",
+    "policy_off_user",
+    "auth_admin",
+    "privileged_auth_admin",
+    "global_admin",
+    "global_reader",
+)
+"""The user roles the suite knows; a profile may leave some out (tests needing them then skip)."""
+
+
+@dataclass(frozen=True)
+class User:
+    """A directory user the suite may address."""
+
+    key: str
+    id: str
+    upn: str
+    roles: tuple[str, ...] = ()
+    sms_sign_in: bool = True
+
+
+@dataclass(frozen=True)
+class StaticToken:
+    """A pre-acquired token taken from an environment variable, with the context it stands for."""
+
+    name: str
+    env: str
+    kind: str
+    user: str | None
+    scopes: tuple[str, ...]
+    app_roles: tuple[str, ...]
+    directory_roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    """How the suite obtains bearer tokens."""
+
+    kind: str
+    tenant_id: str
+    app_id: str
+    secret: str | None = None
+    secret_env: str | None = None
+    static_tokens: tuple[StaticToken, ...] = ()
+    msal: Mapping[str, Any] = field(default_factory=dict)
+
+    def resolved_secret(self) -> str:
+        """Return the signing secret, from the profile (emulators only) or from the environment."""
+        if self.secret_env:
+            value = os.environ.get(self.secret_env)
+            if not value:
+                raise CredentialError(f"environment variable {self.secret_env} (the signing secret) is not set")
+            return value
+        if self.secret:
+            return self.secret
+        raise CredentialError("the profile's [auth] gives neither secret nor secret_env")
+
+
+@dataclass(frozen=True)
+class TargetProfile:
+    """A parsed, validated target profile."""
+
+    name: str
+    kind: str
+    base_url: str
+    edition: str
+    mode: str
+    request_budget: int
+    auth: AuthConfig
+    roles: Mapping[str, tuple[str, ...]]
+    users: Mapping[str, User]
+    emulator: Mapping[str, Any]
+    path: Path | None = None
+
+    @property
+    def embedded(self) -> bool:
+        """True when the suite should start the embedded emulator itself."""
+        return self.kind == "emulator" and not self.base_url
+
+    def has_role(self, role: str) -> bool:
+        """True when the profile names at least one user for ``role``."""
+        return bool(self.roles.get(role))
+
+    def user_for(self, role: str, worker: int = 0) -> User:
+        """The user that plays ``role`` for pytest-xdist worker number ``worker``."""
+        keys = self.roles.get(role)
+        if not keys:
+            raise ProfileError(f"profile {self.name!r} names no user for role {role!r}")
+        return self.users[keys[worker % len(keys)]]
+
+    def test_users(self) -> tuple[User, ...]:
+        """Every user named by a role: the allow-list of users the suite may write to."""
+        keys = {k for ks in self.roles.values() for k in ks}
+        return tuple(self.users[k] for k in sorted(keys))
+
+
+def load_profile(path: str | os.PathLike[str] | None = None) -> TargetProfile:
+    """Load and validate a profile; ``None`` loads the embedded emulator's default profile."""
+    p = Path(path) if path is not None else DEFAULT_PROFILE
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProfileError(f"profile {p}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"profile {p}: cannot read ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"profile {p}: not valid TOML ({exc})") from None
+    return parse_profile(raw, source=p)
+
+
+def parse_profile(raw: Mapping[str, Any], *, source: Path | None = None) -> TargetProfile:
+    """Validate the raw TOML mapping of a profile and build a :class:`TargetProfile`."""
+    where = f"profile {source}" if source else "profile"
+
+    def fail(msg: str) -> ProfileError:
+        return ProfileError(f"{where}: {msg}")
+
+    target = _table(raw, "target", fail)
+    kind = _choice(target, "kind", TARGET_KINDS, "emulator", fail, "[target]")
+    base_url = os.environ.get("GRAPHCONF_BASE_URL") or str(target.get("base_url", "")).rstrip("/")
+    if base_url and not base_url.startswith(("http://", "https://")):
+        raise fail(f"[target] base_url must start with http:// or https:// (got {base_url!r})")
+    if kind == "tenant" and not base_url:
+        raise fail("[target] base_url is required for a tenant (e.g. https://graph.microsoft.com/v1.0)")
+    edition = _choice(target, "edition", EDITIONS, "seed", fail, "[target]")
+    mode = _choice(target, "mode", MODES, "smoke" if kind == "tenant" else "full", fail, "[target]")
+    budget = target.get("request_budget", 300 if kind == "tenant" else 0)
+    if not isinstance(budget, int) or budget < 0:
+        raise fail(f"[target] request_budget must be a whole number >= 0 (got {budget!r})")
+
+    users = _users(raw, fail)
+    roles = _roles(raw, users, fail)
+    auth = _auth(raw, kind, users, fail)
+    emulator = raw.get("emulator", {})
+    if not isinstance(emulator, dict):
+        raise fail("[emulator] must be a table")
+    return TargetProfile(
+        name=str(target.get("name") or (source.stem if source else "target")),
+        kind=kind,
+        base_url=base_url,
+        edition=edition,
+        mode=mode,
+        request_budget=budget,
+        auth=auth,
+        roles=MappingProxyType(roles),
+        users=MappingProxyType(users),
+        emulator=MappingProxyType(dict(emulator)),
+        path=source,
+    )
+
+
+def _table(raw: Mapping[str, Any], name: str, fail: Any) -> Mapping[str, Any]:
+    value = raw.get(name)
+    if not isinstance(value, dict):
+        raise fail(f"missing [{name}] table")
+    return value
+
+
+def _choice(table: Mapping[str, Any], key: str, allowed: tuple[str, ...], default: str, fail: Any,
+            where: str) -> str:
+    value = table.get(key, default)
+    if value not in allowed:
+        raise fail(f"{where} {key} must be one of {', '.join(allowed)} (got {value!r})")
+    return str(value)
+
+
+def _users(raw: Mapping[str, Any], fail: Any) -> dict[str, User]:
+    entries = raw.get("users")
+    if not isinstance(entries, list) or not entries:
+        raise fail("no [[users]] entries")
+    users: dict[str, User] = {}
+    for n, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict):
+            raise fail(f"[[users]] entry {n} must be a table")
+        missing = [k for k in ("key", "id", "upn") if not isinstance(entry.get(k), str) or not entry.get(k)]
+        if missing:
+            raise fail(f"[[users]] entry {n} lacks {', '.join(missing)}")
+        if entry["key"] in users:
+            raise fail(f"[[users]] key {entry['key']!r} appears twice")
+        users[entry["key"]] = User(
+            key=entry["key"],
+            id=entry["id"],
+            upn=entry["upn"],
+            roles=tuple(entry.get("roles", ())),
+            sms_sign_in=bool(entry.get("sms_sign_in", True)),
+        )
+    return users
+
+
+def _roles(raw: Mapping[str, Any], users: Mapping[str, User], fail: Any) -> dict[str, tuple[str, ...]]:
+    table = _table(raw, "roles", fail)
+    roles: dict[str, tuple[str, ...]] = {}
+    for role, keys in table.items():
+        if role not in ROLES:
+            raise fail(f"[roles] unknown role {role!r} (known: {', '.join(ROLES)})")
+        keys = [keys] if isinstance(keys, str) else keys
+        if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+            raise fail(f"[roles] {role} must be a user key or a list of user keys")
+        unknown = [k for k in keys if k not in users]
+        if unknown:
+            raise fail(f"[roles] {role} names unknown user(s) {', '.join(unknown)}")
+        roles[role] = tuple(keys)
+    if not roles.get("caller"):
+        raise fail("[roles] caller is required")
+    return roles
+
+
+def _auth(raw: Mapping[str, Any], target_kind: str, users: Mapping[str, User], fail: Any) -> AuthConfig:
+    table = _table(raw, "auth", fail)
+    kind = _choice(table, "kind", AUTH_KINDS, "mint", fail, "[auth]")
+    secret = table.get("secret")
+    if secret is not None and target_kind != "emulator":
+        raise fail("[auth] secret may only be written in an emulator profile; use secret_env for a tenant")
+    if kind == "mint" and not (secret or table.get("secret_env")):
+        raise fail("[auth] kind = mint needs secret_env (or, for an emulator, secret)")
+    tenant_id = table.get("tenant_id")
+    if not isinstance(tenant_id, str) or not tenant_id:
+        raise fail("[auth] tenant_id is required")
+    statics = []
+    for n, entry in enumerate(table.get("static", []) or [], 1):
+        if not isinstance(entry, dict) or not entry.get("env") or not entry.get("name"):
+            raise fail(f"[[auth.static]] entry {n} needs name and env")
+        user = entry.get("user")
+        if user is not None and user not in users:
+            raise fail(f"[[auth.static]] {entry['name']}: unknown user {user!r}")
+        statics.append(StaticToken(
+            name=entry["name"], env=entry["env"], kind=entry.get("kind", "delegated"), user=user,
+            scopes=tuple(entry.get("scopes", ())), app_roles=tuple(entry.get("app_roles", ())),
+            directory_roles=tuple(entry.get("directory_roles", ())),
+        ))
+    if kind == "static" and not statics:
+        raise fail("[auth] kind = static needs [[auth.static]] entries")
+    return AuthConfig(
+        kind=kind,
+        tenant_id=tenant_id,
+        app_id=str(table.get("app_id", "")),
+        secret=secret,
+        secret_env=table.get("secret_env"),
+        static_tokens=tuple(statics),
+        msal=MappingProxyType(dict(table.get("msal", {}) or {})),
+    )

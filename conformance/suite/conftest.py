@@ -1,0 +1,32 @@
+"""Fixtures shared by the suite's tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from conformance.client import GraphClient
+from conformance.target import Target
+
+
+@pytest.fixture
+def admin(target: Target) -> str | None:
+    """The administrator's token (Privileged Authentication Administrator, ReadWrite.All)."""
+    return target.admin_token()
+
+
+@pytest.fixture
+def client(target: Target) -> GraphClient:
+    """The target's HTTP client."""
+    return target.client
+
+
+@pytest.fixture(autouse=True)
+def _count_requests(target: Target, request: pytest.FixtureRequest) -> Iterator[None]:
+    """Record how many HTTP requests a test made, and a curl line for its last exchange."""
+    before = target.client.requests_sent
+    yield
+    request.node.user_properties.append(("requests", target.client.requests_sent - before))
+    if target.client.exchanges:
+        request.node.user_properties.append(("curl", target.client.exchanges[-1].curl()))

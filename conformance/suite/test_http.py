@@ -1,0 +1,121 @@
+"""HTTP-level rules: the JSON content type, malformed bodies, the error envelope, no server errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conformance.auth import SELF_CONTEXT
+from conformance.checks import (
+    CONTENT_TYPE_FAMILY,
+    VALIDATION_FAMILY,
+    error_code,
+    expect_error_envelope,
+    expect_no_server_error,
+    expect_status,
+    expect_unchanged,
+    snapshot,
+)
+from conformance.client import GraphClient
+from conformance.numbers import fresh_number
+from conformance.plugin import suite_settings
+from conformance.target import Target
+from strategies.methods import PHONE_METHOD_IDS
+
+MOBILE = PHONE_METHOD_IDS["mobile"]
+
+
+@pytest.mark.rule("content-type-required")
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded"])
+@pytest.mark.parametrize("operation", ["update", "create"])
+def test_body_without_json_content_type_is_rejected(target: Target, user_of, observe, content_type,
+                                                     operation) -> None:
+    """A valid JSON body sent without Content-Type application/json is rejected; nothing changes."""
+    user = user_of("ordinary_target")
+    target.reset(user, {"mobile": fresh_number()})
+    before = snapshot(target, user)
+    prefix = GraphClient.user_prefix("id", user)
+    body = {"phoneNumber": fresh_number()} if operation == "update" else {"phoneNumber": fresh_number(),
+                                                                         "phoneType": "office"}
+    headers = {"Content-Type": content_type} if content_type else {}
+    method, path = ("PATCH", f"{prefix}/authentication/phoneMethods/{MOBILE}") if operation == "update" \
+        else ("POST", f"{prefix}/authentication/phoneMethods")
+    r = target.client.request(method, path, token=target.admin_token(), data=json.dumps(body).encode(),
+                              headers=headers)
+    expect_status(r, CONTENT_TYPE_FAMILY, f"{operation} with Content-Type {content_type!r}")
+    observe("content-type", content_type=content_type, status=r.status_code, code=error_code(r))
+    target.settle()
+    expect_unchanged(target, user, before, f"{operation} without a JSON content type")
+
+
+@pytest.mark.rule("malformed-json-rejected")
+@pytest.mark.parametrize("raw", ['{"phoneNumber": ', '{"phoneNumber": "+1 2065550100",}', "phoneNumber=+1",
+                                 "[", '{"phoneNumber": "+1 2065550100"} trailing'])
+def test_malformed_json_is_rejected(target: Target, user_of, raw) -> None:
+    """A body that is not valid JSON answers 400 with the error envelope; nothing changes."""
+    user = user_of("ordinary_target")
+    target.reset(user, {"mobile": fresh_number()})
+    before = snapshot(target, user)
+    path = f"{GraphClient.user_prefix('id', user)}/authentication/phoneMethods/{MOBILE}"
+    r = target.client.request("PATCH", path, token=target.admin_token(), data=raw.encode(),
+                              headers={"Content-Type": "application/json"})
+    expect_status(r, 400, f"malformed JSON {raw!r}")
+    expect_error_envelope(r)
+    target.settle()
+    expect_unchanged(target, user, before, "malformed JSON")
+
+
+@pytest.mark.rule("error-envelope")
+@pytest.mark.parametrize("case", ["401", "403", "404", "400"])
+def test_error_answers_carry_the_graph_envelope(target: Target, user_of, case) -> None:
+    """401, 403, 404 and 400 answers carry {"error": {"code", "message"}} (401 code InvalidAuthenticationToken)."""
+    user = user_of("ordinary_target")
+    target.reset(user, {"mobile": fresh_number()})
+    prefix = GraphClient.user_prefix("id", user)
+    c = target.client
+    if case == "401":
+        r, code = c.list(prefix, None), "InvalidAuthenticationToken"
+    elif case == "403":
+        caller = user_of("caller")
+        r, code = c.update(prefix, MOBILE, {"phoneNumber": fresh_number()}, target.token(SELF_CONTEXT, caller)), \
+            "accessDenied"
+    elif case == "404":
+        r, code = c.get(prefix, PHONE_METHOD_IDS["office"], target.admin_token()), None
+    else:
+        r, code = c.update(prefix, MOBILE, {"phoneNumber": "not a number"}, target.admin_token()), None
+    expect_status(r, VALIDATION_FAMILY if case == "400" else int(case), f"the {case} case")
+    expect_error_envelope(r, code)
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=12,
+)
+BODIES = st.one_of(
+    JSON,
+    st.fixed_dictionaries({}, optional={"phoneNumber": JSON, "phoneType": JSON, "id": JSON,
+                                        "smsSignInState": JSON, "@odata.type": JSON}),
+)
+
+
+@pytest.mark.rule("no-server-error")
+@suite_settings()
+@given(body=BODIES, operation=st.sampled_from(["update", "create"]))
+def test_no_body_makes_the_target_fail(target: Target, user_of, body, operation) -> None:
+    """Whatever JSON is sent, the target answers below 500; a rejection leaves nothing changed."""
+    user = user_of("ordinary_target")
+    target.reset(user, {"mobile": fresh_number()})
+    before = snapshot(target, user)
+    prefix, token = GraphClient.user_prefix("id", user), target.admin_token()
+    if operation == "update":
+        r = target.client.update(prefix, MOBILE, body, token)
+    else:
+        r = target.client.create(prefix, body, token)
+    expect_no_server_error(r)
+    if r.status_code >= 400:
+        target.settle()
+        expect_unchanged(target, user, before, f"a rejected {operation}")

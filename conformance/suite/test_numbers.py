@@ -1,0 +1,71 @@
+"""Phone number format: invalid numbers are rejected with nothing changed; the gray zone is observed."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conformance.checks import (
+    SPEC_FORM,
+    VALIDATION_FAMILY,
+    error_code,
+    expect_error_envelope,
+    expect_no_server_error,
+    expect_status,
+    expect_unchanged,
+    snapshot,
+)
+from conformance.client import GraphClient
+from conformance.numbers import fresh_number
+from conformance.plugin import suite_settings
+from conformance.target import Target
+from strategies.methods import PHONE_METHOD_IDS
+from strategies.phone_numbers import gray_zone_phone_numbers, invalid_phone_numbers
+
+
+@pytest.mark.smoke
+@pytest.mark.rule("number-invalid-rejected")
+@suite_settings()
+@given(bad=invalid_phone_numbers(), operation=st.sampled_from(["update", "create"]))
+def test_invalid_number_is_rejected_and_nothing_changes(target: Target, user_of, observe, bad, operation) -> None:
+    """Every value no correct implementation may accept is rejected (4xx), and the read-back is unchanged."""
+    user = user_of("ordinary_target")
+    target.reset(user, {"mobile": fresh_number()})
+    before = snapshot(target, user)
+    prefix, token = GraphClient.user_prefix("id", user), target.admin_token()
+    if operation == "update":
+        r = target.client.update(prefix, PHONE_METHOD_IDS["mobile"], {"phoneNumber": bad.value}, token)
+    else:
+        r = target.client.create(prefix, {"phoneNumber": bad.value, "phoneType": "office"}, token)
+    expect_status(r, VALIDATION_FAMILY, f"{operation} with an invalid number ({bad.label}: {bad.value!r})")
+    expect_error_envelope(r)
+    observe("invalid-number", label=bad.label, operation=operation, status=r.status_code, code=error_code(r))
+    target.settle()
+    expect_unchanged(target, user, before, f"{operation} with {bad.label}")
+
+
+@pytest.mark.rule("gray-zone-consistent")
+@suite_settings()
+@given(gray=gray_zone_phone_numbers())
+def test_gray_zone_outcome_is_recorded_and_consistent(target: Target, user_of, observe, gray) -> None:
+    """A number the spec leaves open may be accepted or rejected; the target must stay consistent.
+
+    Recorded: status and stored value. Asserted: no 5xx; a 2xx leaves a number in the spec's form;
+    a 4xx leaves everything as it was.
+    """
+    user = user_of("ordinary_target")
+    target.reset(user, {"mobile": fresh_number()})
+    before = snapshot(target, user)
+    r = target.client.update(GraphClient.user_prefix("id", user), PHONE_METHOD_IDS["mobile"],
+                             {"phoneNumber": gray.value}, target.admin_token())
+    expect_no_server_error(r)
+    target.settle()
+    stored = target.numbers(user).get("mobile")
+    observe("gray-zone", label=gray.label, input=gray.value, status=r.status_code, stored=stored,
+            code=error_code(r))
+    if 200 <= r.status_code < 300:
+        assert stored is not None and SPEC_FORM.match(stored), (
+            f"accepted gray value {gray.value!r} ({gray.label}) but stored {stored!r}, not in the spec's form")
+    else:
+        expect_unchanged(target, user, before, f"rejected gray value ({gray.label})")

@@ -1,0 +1,153 @@
+"""Permissions and authentication: every operation under drawn contexts, against the rule model.
+
+The expected answer comes from :func:`conformance.model.expected_outcome` (one pure function per
+edition). Each rule gets its own test, drawing the contexts in which that rule decides (and contexts
+that must be allowed, so that a target that refuses too much fails too).
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from conformance.auth import describe
+from conformance.checks import expect_error_envelope, expect_unchanged, snapshot
+from conformance.client import GraphClient
+from conformance.model import OPERATIONS, READS, SELF_TARGETS, WRITES, expected_outcome, read_visibility
+from conformance.numbers import fresh_number
+from conformance.plugin import suite_settings
+from conformance.target import Target
+from strategies.methods import PHONE_METHOD_IDS
+from strategies.permissions import permission_contexts
+
+OTHERS = ("ordinary_user", "privileged_user")
+ALL_TARGETS = (*sorted(SELF_TARGETS), *OTHERS)
+
+# rule -> (token kinds, targets, operations) whose contexts the rule decides
+PLAN: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "perm-self-read": (("delegated",), tuple(sorted(SELF_TARGETS)), tuple(sorted(READS))),
+    "perm-self-write": (("delegated",), tuple(sorted(SELF_TARGETS)), tuple(sorted(WRITES))),
+    "perm-other-needs-all-scope": (("delegated",), OTHERS, OPERATIONS),
+    "perm-other-needs-role": (("delegated",), OTHERS, OPERATIONS),
+    "perm-auth-admin-not-on-privileged": (("delegated",), ("privileged_user",), tuple(sorted(WRITES))),
+    "perm-app-on-me-400": (("application",), ("me",), OPERATIONS),
+    "perm-app-needs-role": (("application",), ("self_id", "self_upn", *OTHERS), OPERATIONS),
+    "perm-personal-account-refused": (("personal_account",), ALL_TARGETS, OPERATIONS),
+    "perm-current-no-self-service": (("delegated",), tuple(sorted(SELF_TARGETS)), ("create", "update")),
+    "auth-missing-401": (("none",), ALL_TARGETS, OPERATIONS),
+    "auth-malformed-401": (("malformed",), ALL_TARGETS, OPERATIONS),
+    "auth-expired-401": (("expired",), ALL_TARGETS, OPERATIONS),
+    "auth-bad-signature-401": (("bad_signature",), ALL_TARGETS, OPERATIONS),
+    "auth-wrong-audience-401": (("wrong_audience",), ALL_TARGETS, OPERATIONS),
+}
+
+SMOKE = {"perm-other-needs-role", "auth-missing-401"}
+
+
+def _addressed(target: Target, user_of, ctx, caller):
+    """The user a context's target names, and the path prefix that addresses them."""
+    if ctx.target == "me":
+        return caller, "/me"
+    if ctx.target in ("self_id", "self_upn"):
+        return caller, GraphClient.user_prefix("id" if ctx.target == "self_id" else "upn", caller)
+    user = user_of("ordinary_target" if ctx.target == "ordinary_user" else "privileged_target")
+    return user, GraphClient.user_prefix("id", user)
+
+
+def _send(target: Target, operation: str, prefix: str, token: str | None, me) -> object:
+    c, mobile, office = target.client, PHONE_METHOD_IDS["mobile"], PHONE_METHOD_IDS["office"]
+    if operation == "list":
+        return c.list(prefix, token)
+    if operation == "get":
+        return c.get(prefix, mobile, token)
+    if operation == "create":
+        return c.create(prefix, {"phoneNumber": fresh_number(), "phoneType": "office"}, token, me=me)
+    if operation == "update":
+        return c.update(prefix, mobile, {"phoneNumber": fresh_number()}, token, me=me)
+    if operation == "delete":
+        return c.delete(prefix, office, token, me=me)
+    return c.action(prefix, mobile, "enableSmsSignIn" if operation == "enable" else "disableSmsSignIn", token, me=me)
+
+
+def _params():
+    for rule in PLAN:
+        marks = [pytest.mark.rule(rule)] + ([pytest.mark.smoke] if rule in SMOKE else [])
+        yield pytest.param(rule, marks=marks, id=rule)
+
+
+@pytest.mark.parametrize("rule", list(_params()))
+@suite_settings(0.5)
+@given(data=st.data())
+def test_operation_under_context_matches_the_rule_model(target: Target, user_of, observe, rule, data) -> None:
+    """The target answers what the rule model says; a refusal changes nothing; a success takes effect."""
+    kinds, targets, operations = PLAN[rule]
+    ctx = data.draw(permission_contexts(token_kinds=list(kinds), targets=list(targets)), label="context")
+    operation = data.draw(st.sampled_from(operations), label="operation")
+    expected = expected_outcome(operation, ctx, target.edition)
+    assume(expected.rule == rule or expected.allowed)
+    if not target.provider.supports(ctx):
+        pytest.skip(f"the profile's tokens cannot stand for {describe(ctx)}")
+    caller = target.provider.subject(ctx, user_of("caller"))
+    user, prefix = _addressed(target, user_of, ctx, caller)
+    if operation == "enable" and not user.sms_sign_in:
+        assume(False)
+    target.reset(user, {"mobile": fresh_number()} if operation == "create"
+                 else {"mobile": fresh_number(), "office": fresh_number()})
+    before = snapshot(target, user)
+    r = _send(target, operation, prefix, target.token(ctx, caller), caller)
+    where = f"{operation} as [{describe(ctx)}] in edition {target.edition} ({expected.rule})"
+    assert r.status_code in expected.statuses, (
+        f"{where}: expected {sorted(expected.statuses)}, got {r.status_code} {r.text[:200]}")
+    if r.status_code == 401:
+        observe("www-authenticate", present="WWW-Authenticate" in r.headers)
+    if not expected.allowed:
+        expect_error_envelope(r, expected.code)
+        target.settle()
+        expect_unchanged(target, user, before, where)
+        return
+    target.settle()
+    _expect_effect(target, user, operation, before, r, read_visibility(ctx), where)
+
+
+def _expect_effect(target: Target, user, operation: str, before, response, visibility: str, where: str) -> None:
+    after = snapshot(target, user)
+    if operation in READS:
+        items = response.json().get("value", []) if operation == "list" else [response.json()]
+        shown = {i.get("phoneType"): i.get("phoneNumber") for i in items}
+        full = {t: v["phoneNumber"] for t, v in before.items()}
+        if operation == "get":
+            full = {"mobile": full["mobile"]}
+        if visibility == "full":
+            assert shown == full, f"{where}: read {shown}, the user holds {full}"
+        elif visibility == "masked":
+            assert set(shown) == set(full) and all(shown[t] != full[t] for t in full), (
+                f"{where}: an Authentication Administrator must see masked numbers, saw {shown}")
+        return
+    changed = {
+        "create": lambda: "office" in after and "office" not in before,
+        "update": lambda: after["mobile"]["phoneNumber"] != before["mobile"]["phoneNumber"],
+        "delete": lambda: "office" not in after,
+        "enable": lambda: after["mobile"].get("smsSignInState") in {"ready", "phoneNumberNotUnique"},
+        "disable": lambda: after["mobile"].get("smsSignInState") == "notEnabled",
+    }[operation]
+    assert changed(), f"{where}: answered {response.status_code} but the change is not there: {after}"
+
+
+@pytest.mark.rule("perm-masked-numbers-auth-admin")
+def test_authentication_administrator_sees_masked_numbers(target: Target, user_of) -> None:
+    """An Authentication Administrator listing another user's methods does not see the full numbers."""
+    from strategies.permissions import PermissionContext
+
+    ctx = PermissionContext(token_kind="delegated", scopes=("UserAuthenticationMethod.Read.All",), app_roles=(),
+                            directory_roles=("authentication_administrator",), target="ordinary_user")
+    if not target.provider.supports(ctx):
+        pytest.skip(f"the profile's tokens cannot stand for {describe(ctx)}")
+    user = user_of("ordinary_target")
+    number = fresh_number()
+    target.reset(user, {"mobile": number})
+    admin = target.provider.subject(ctx, user_of("auth_admin"))
+    r = target.client.list(GraphClient.user_prefix("id", user), target.token(ctx, admin))
+    assert r.status_code == 200, f"an Authentication Administrator listing another user: {r.status_code}"
+    shown = [i.get("phoneNumber") for i in r.json()["value"]]
+    assert shown and number not in shown, f"an Authentication Administrator saw the full number: {shown}"

@@ -1,0 +1,98 @@
+"""SMS sign-in: the state after a mobile change, non-mobile methods, enable and disable."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.checks import VALIDATION_FAMILY, error_code, expect_status, expect_unchanged, snapshot
+from conformance.client import GraphClient
+from conformance.numbers import fresh_number
+from conformance.target import Target
+from strategies.methods import PHONE_METHOD_IDS
+
+MOBILE = PHONE_METHOD_IDS["mobile"]
+
+
+def _state(target: Target, user, phone_type: str = "mobile") -> str | None:
+    return target.state(user).get(phone_type, {}).get("smsSignInState")
+
+
+def _sms_user(target: Target, user_of):
+    user = user_of("caller")
+    if not user.sms_sign_in:
+        pytest.skip(f"{user.key} is not enabled for SMS sign-in in the profile")
+    return user
+
+
+@pytest.mark.rule("sms-state-after-mobile-change")
+def test_changing_the_mobile_registers_it_for_sms_sign_in(target: Target, user_of) -> None:
+    """A new unique mobile number becomes ready; one another user holds becomes phoneNumberNotUnique."""
+    user, other = _sms_user(target, user_of), user_of("ordinary_target")
+    target.reset(user, {"mobile": fresh_number()})
+    prefix, token = GraphClient.user_prefix("id", user), target.admin_token()
+    expect_status(target.client.action(prefix, MOBILE, "disableSmsSignIn", token), 204, "disabling SMS sign-in")
+    target.settle()
+    assert _state(target, user) == "notEnabled", "disableSmsSignIn did not leave notEnabled"
+    expect_status(target.client.update(prefix, MOBILE, {"phoneNumber": fresh_number()}, token), 204,
+                  "changing the mobile")
+    target.settle()
+    assert _state(target, user) == "ready", (
+        f"after a change to a unique number, smsSignInState is {_state(target, user)!r}, not ready")
+    taken = fresh_number()
+    target.reset(other, {"mobile": taken})
+    expect_status(target.client.update(prefix, MOBILE, {"phoneNumber": taken}, token), 204,
+                  "changing the mobile to another user's number")
+    target.settle()
+    assert _state(target, user) == "phoneNumberNotUnique", (
+        f"a number another user holds gives {_state(target, user)!r}, not phoneNumberNotUnique")
+
+
+@pytest.mark.rule("sms-state-after-mobile-change")
+def test_user_outside_the_sms_policy_is_not_allowed(target: Target, user_of) -> None:
+    """A mobile of a user outside the SMS sign-in policy reports notAllowedByPolicy."""
+    user = user_of("policy_off_user")
+    if user.sms_sign_in:
+        pytest.skip(f"{user.key} is enabled for SMS sign-in in the profile")
+    target.reset(user, {"mobile": fresh_number()})
+    assert _state(target, user) == "notAllowedByPolicy", f"got {_state(target, user)!r}"
+
+
+@pytest.mark.rule("sms-state-non-mobile")
+@pytest.mark.parametrize("phone_type", ["alternateMobile", "office"])
+def test_non_mobile_methods_are_not_supported_for_sms(target: Target, user_of, phone_type) -> None:
+    """alternateMobile and office report smsSignInState notSupported."""
+    user = _sms_user(target, user_of)
+    target.reset(user, {"mobile": fresh_number(), phone_type: fresh_number()})
+    assert _state(target, user, phone_type) == "notSupported", f"{phone_type}: {_state(target, user, phone_type)!r}"
+
+
+@pytest.mark.rule("sms-enable-disable")
+def test_enable_and_disable_sms_sign_in_on_the_mobile(target: Target, user_of) -> None:
+    """disableSmsSignIn answers 204 and sets notEnabled; enableSmsSignIn answers 204 and sets ready."""
+    user = _sms_user(target, user_of)
+    target.reset(user, {"mobile": fresh_number()})
+    prefix, token = GraphClient.user_prefix("id", user), target.admin_token()
+    for name in ("microsoft.graph.disableSmsSignIn", "disableSmsSignIn"):
+        r = target.client.action(prefix, MOBILE, name, token)
+        expect_status(r, 204, name)
+        target.settle()
+        assert _state(target, user) == "notEnabled", f"after {name}: {_state(target, user)!r}"
+    r = target.client.action(prefix, MOBILE, "enableSmsSignIn", token)
+    expect_status(r, 204, "enableSmsSignIn on a unique mobile")
+    target.settle()
+    assert _state(target, user) == "ready", f"after enableSmsSignIn: {_state(target, user)!r}"
+
+
+@pytest.mark.rule("sms-enable-disable")
+@pytest.mark.parametrize("phone_type", ["alternateMobile", "office"])
+def test_enable_sms_sign_in_on_a_non_mobile_is_rejected(target: Target, user_of, observe, phone_type) -> None:
+    """enableSmsSignIn on a non-mobile method is rejected and nothing changes."""
+    user = _sms_user(target, user_of)
+    target.reset(user, {"mobile": fresh_number(), phone_type: fresh_number()})
+    before = snapshot(target, user)
+    prefix, token = GraphClient.user_prefix("id", user), target.admin_token()
+    r = target.client.action(prefix, PHONE_METHOD_IDS[phone_type], "enableSmsSignIn", token)
+    expect_status(r, VALIDATION_FAMILY | {404, 409}, f"enableSmsSignIn on {phone_type}")
+    observe("enable-sms-non-mobile", phone_type=phone_type, status=r.status_code, code=error_code(r))
+    target.settle()
+    expect_unchanged(target, user, before, f"enableSmsSignIn on {phone_type}")

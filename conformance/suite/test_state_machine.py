@@ -1,0 +1,110 @@
+"""A stateful model of one user's three phone slots: after every step the target equals the model."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
+
+from conformance.checks import CONFLICT_FAMILY, VALIDATION_FAMILY, expect_status
+from conformance.client import GraphClient
+from conformance.numbers import fresh_number
+from conformance.plugin import suite_settings
+from conformance.profile import User
+from conformance.target import Target
+from strategies.methods import PHONE_METHOD_IDS, PHONE_TYPES
+from strategies.phone_numbers import invalid_phone_numbers, valid_phone_numbers
+
+NUMBERS = st.one_of(valid_phone_numbers(), st.builds(fresh_number))
+REJECTED = CONFLICT_FAMILY | VALIDATION_FAMILY
+
+
+class PhoneSlots(RuleBasedStateMachine):
+    """Valid and invalid moves on one user's mobile, alternateMobile and office slots."""
+
+    target: Target
+    user: User
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model: dict[str, str] = {}
+        self.prefix = GraphClient.user_prefix("id", self.user)
+        self.token = self.target.admin_token()
+
+    @initialize()
+    def empty_user(self) -> None:
+        """Every scenario starts from a user with no phone methods."""
+        self.target.reset(self.user, {})
+
+    @rule(phone_type=st.sampled_from(PHONE_TYPES), number=NUMBERS)
+    def create(self, phone_type: str, number: str) -> None:
+        """Create a method; the model says whether the slot rules allow it."""
+        r = self.target.client.create(self.prefix, {"phoneNumber": number, "phoneType": phone_type}, self.token)
+        if phone_type in self.model:
+            expect_status(r, CONFLICT_FAMILY, f"a second {phone_type}")
+        elif phone_type == "alternateMobile" and "mobile" not in self.model:
+            expect_status(r, REJECTED, "alternateMobile without mobile")
+        else:
+            expect_status(r, 201, f"creating {phone_type}")
+            self.model[phone_type] = number
+
+    @rule(phone_type=st.sampled_from(PHONE_TYPES), bad=invalid_phone_numbers())
+    def create_invalid(self, phone_type: str, bad) -> None:
+        """Creating with an invalid number is always rejected."""
+        r = self.target.client.create(self.prefix, {"phoneNumber": bad.value, "phoneType": phone_type}, self.token)
+        expect_status(r, REJECTED, f"creating {phone_type} with {bad.label}")
+
+    @rule(phone_type=st.sampled_from(PHONE_TYPES), number=NUMBERS)
+    def update(self, phone_type: str, number: str) -> None:
+        """Update a slot: 204 when the user has it, else 404."""
+        r = self.target.client.update(self.prefix, PHONE_METHOD_IDS[phone_type], {"phoneNumber": number}, self.token)
+        if phone_type in self.model:
+            expect_status(r, 204, f"updating {phone_type}")
+            self.model[phone_type] = number
+        else:
+            expect_status(r, 404, f"updating an absent {phone_type}")
+
+    @precondition(lambda self: bool(self.model))
+    @rule(data=st.data(), bad=invalid_phone_numbers())
+    def update_invalid(self, data, bad) -> None:
+        """Updating a held slot with an invalid number is rejected."""
+        phone_type = data.draw(st.sampled_from(sorted(self.model)))
+        r = self.target.client.update(self.prefix, PHONE_METHOD_IDS[phone_type], {"phoneNumber": bad.value},
+                                      self.token)
+        expect_status(r, VALIDATION_FAMILY, f"updating {phone_type} with {bad.label}")
+
+    @rule(phone_type=st.sampled_from(PHONE_TYPES))
+    def delete(self, phone_type: str) -> None:
+        """Delete a slot: 404 when absent, rejected for mobile while alternateMobile exists."""
+        r = self.target.client.delete(self.prefix, PHONE_METHOD_IDS[phone_type], self.token)
+        if phone_type not in self.model:
+            expect_status(r, 404, f"deleting an absent {phone_type}")
+        elif phone_type == "mobile" and "alternateMobile" in self.model:
+            expect_status(r, REJECTED, "deleting mobile before alternateMobile")
+        else:
+            expect_status(r, 204, f"deleting {phone_type}")
+            del self.model[phone_type]
+
+    @precondition(lambda self: "mobile" in self.model and self.user.sms_sign_in)
+    @rule(action=st.sampled_from(["enableSmsSignIn", "disableSmsSignIn"]))
+    def sms_action(self, action: str) -> None:
+        """enable may be refused for a number another user holds; disable always succeeds on a mobile."""
+        r = self.target.client.action(self.prefix, PHONE_METHOD_IDS["mobile"], action, self.token)
+        expect_status(r, {204} if action == "disableSmsSignIn" else {204} | REJECTED, action)
+
+    @invariant()
+    def target_equals_model(self) -> None:
+        """The target's list holds exactly the model's numbers under their types' fixed ids."""
+        self.target.settle()
+        state = self.target.state(self.user)
+        got = {t: item.get("phoneNumber") for t, item in state.items()}
+        assert got == self.model, f"the target holds {got}, the model {self.model}"
+        for t, item in state.items():
+            assert item.get("id") == PHONE_METHOD_IDS.get(t), f"{t} listed under id {item.get('id')}"
+
+
+@pytest.mark.rule("state-consistency")
+def test_phone_slots_follow_the_model(target: Target, user_of) -> None:
+    """Random sequences of moves on one user keep the target equal to the slot model."""
+    machine = type("BoundPhoneSlots", (PhoneSlots,), {"target": target, "user": user_of("ordinary_target")})
+    run_state_machine_as_test(machine, settings=suite_settings(0.5, stateful_step_count=10))

@@ -1,0 +1,129 @@
+"""Phone types and their fixed ids: the id↔type mapping, unknown types, absent and unknown methods."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conformance.checks import (
+    NOT_FOUND_FAMILY,
+    VALIDATION_FAMILY,
+    error_code,
+    expect_error_envelope,
+    expect_status,
+    expect_unchanged,
+    snapshot,
+)
+from conformance.client import GraphClient
+from conformance.numbers import fresh_number
+from conformance.plugin import suite_settings
+from conformance.target import Target
+from strategies.methods import (
+    PHONE_METHOD_IDS,
+    PHONE_TYPES,
+    malformed_method_ids,
+    matching_pairs,
+    unknown_method_ids,
+    unknown_phone_types,
+)
+
+
+@pytest.mark.smoke
+@pytest.mark.rule("id-type-mapping")
+@suite_settings(0.3)
+@given(pair=matching_pairs())
+def test_each_type_lives_under_its_fixed_id(target: Target, user_of, pair) -> None:
+    """A created method has its type's fixed id; get by that id and the list agree on the type."""
+    phone_type, method_id = pair
+    user = user_of("ordinary_target")
+    target.reset(user, {"mobile": fresh_number()} if phone_type == "alternateMobile" else {})
+    prefix, token = GraphClient.user_prefix("id", user), target.admin_token()
+    r = target.client.create(prefix, {"phoneNumber": fresh_number(), "phoneType": phone_type}, token)
+    expect_status(r, 201, f"creating a {phone_type}")
+    assert r.json().get("id") == method_id, f"a created {phone_type} has id {r.json().get('id')}, not {method_id}"
+    target.settle()
+    g = target.client.get(prefix, method_id, token)
+    expect_status(g, 200, f"getting {phone_type} by its id")
+    assert g.json().get("phoneType") == phone_type, f"id {method_id} holds a {g.json().get('phoneType')}"
+    for item in target.client.list(prefix, token).json()["value"]:
+        assert PHONE_METHOD_IDS.get(item.get("phoneType")) == item.get("id"), f"listed {item} breaks the mapping"
+
+
+@pytest.mark.rule("phone-type-unknown-rejected")
+@suite_settings(0.5)
+@given(bad_type=unknown_phone_types(), operation=st.sampled_from(["create", "update"]))
+def test_unknown_phone_type_is_rejected(target: Target, user_of, observe, bad_type, operation) -> None:
+    """A phoneType that is not one of the three (case-sensitive) is rejected and nothing changes."""
+    user = user_of("ordinary_target")
+    target.reset(user, {"mobile": fresh_number()})
+    before = snapshot(target, user)
+    prefix, token = GraphClient.user_prefix("id", user), target.admin_token()
+    body = {"phoneNumber": fresh_number(), "phoneType": bad_type}
+    if operation == "create":
+        r = target.client.create(prefix, body, token)
+    else:
+        r = target.client.update(prefix, PHONE_METHOD_IDS["mobile"], body, token)
+    expect_status(r, VALIDATION_FAMILY, f"{operation} with phoneType {bad_type!r}")
+    expect_error_envelope(r)
+    observe("unknown-phone-type", value=bad_type, status=r.status_code, code=error_code(r))
+    target.settle()
+    expect_unchanged(target, user, before, f"{operation} with phoneType {bad_type!r}")
+
+
+@pytest.mark.rule("method-absent-404")
+@pytest.mark.parametrize("absent", PHONE_TYPES)
+@pytest.mark.parametrize("operation", ["get", "update", "delete"])
+def test_absent_method_answers_404_and_creates_nothing(target: Target, user_of, absent, operation) -> None:
+    """GET, PATCH or DELETE of a type the user does not hold answers 404; nothing appears."""
+    user = user_of("ordinary_target")
+    held = {"office": fresh_number()} if absent != "office" else {"mobile": fresh_number()}
+    target.reset(user, held)
+    before = snapshot(target, user)
+    prefix, token, mid = GraphClient.user_prefix("id", user), target.admin_token(), PHONE_METHOD_IDS[absent]
+    if operation == "get":
+        r = target.client.get(prefix, mid, token)
+    elif operation == "update":
+        r = target.client.update(prefix, mid, {"phoneNumber": fresh_number()}, token)
+    else:
+        r = target.client.delete(prefix, mid, token)
+    expect_status(r, 404, f"{operation} of an absent {absent}")
+    expect_error_envelope(r)
+    target.settle()
+    expect_unchanged(target, user, before, f"{operation} of an absent {absent}")
+
+
+@pytest.mark.rule("method-absent-404")
+@suite_settings(0.3)
+@given(method_id=unknown_method_ids(), operation=st.sampled_from(["get", "update", "delete"]))
+def test_unknown_method_id_answers_404(target: Target, user_of, method_id, operation) -> None:
+    """A well-formed GUID that is none of the three fixed ids names no method: 404, nothing changes."""
+    user = user_of("ordinary_target")
+    target.reset(user, {"mobile": fresh_number()})
+    before = snapshot(target, user)
+    prefix, token = GraphClient.user_prefix("id", user), target.admin_token()
+    if operation == "get":
+        r = target.client.get(prefix, method_id, token)
+    elif operation == "update":
+        r = target.client.update(prefix, method_id, {"phoneNumber": fresh_number()}, token)
+    else:
+        r = target.client.delete(prefix, method_id, token)
+    expect_status(r, 404, f"{operation} of unknown id {method_id}")
+    target.settle()
+    expect_unchanged(target, user, before, f"{operation} of unknown id")
+
+
+@pytest.mark.rule("method-absent-404")
+@suite_settings(0.3)
+@given(method_id=malformed_method_ids())
+def test_malformed_method_id_is_rejected(target: Target, user_of, observe, method_id) -> None:
+    """An id that is not a GUID names no method: 400 or 404 (the facts leave which open), nothing changes."""
+    user = user_of("ordinary_target")
+    target.reset(user, {"mobile": fresh_number()})
+    before = snapshot(target, user)
+    r = target.client.update(GraphClient.user_prefix("id", user), method_id, {"phoneNumber": fresh_number()},
+                             target.admin_token())
+    expect_status(r, NOT_FOUND_FAMILY, f"PATCH of malformed id {method_id!r}")
+    observe("malformed-method-id", value=method_id, status=r.status_code, code=error_code(r))
+    target.settle()
+    expect_unchanged(target, user, before, "PATCH of a malformed id")

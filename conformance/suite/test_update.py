@@ -1,0 +1,142 @@
+"""The update operation of the seed page: 204, read-back, the immutable type, idempotency."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conformance.checks import (
+    VALIDATION_FAMILY,
+    expect_error_envelope,
+    expect_number,
+    expect_status,
+    expect_unchanged,
+    snapshot,
+)
+from conformance.client import GraphClient
+from conformance.numbers import fresh_number
+from conformance.plugin import suite_settings
+from conformance.target import Target
+from strategies.methods import PHONE_METHOD_IDS, matching_pairs, mismatched_pairs
+from strategies.phone_numbers import valid_phone_numbers
+
+
+def start_state(phone_type: str) -> dict[str, str]:
+    """A state in which ``phone_type`` exists (with a mobile beside an alternateMobile)."""
+    state = {phone_type: fresh_number()}
+    if phone_type == "alternateMobile":
+        state["mobile"] = fresh_number()
+    return state
+
+
+def actor(target: Target, user_of, addressing: str):
+    """Who updates whom for an addressing form: (user, path prefix, token)."""
+    if addressing == "me":
+        user = user_of("caller")
+        return user, "/me", target.self_token(user)
+    user = user_of("ordinary_target")
+    return user, GraphClient.user_prefix(addressing, user), target.admin_token()
+
+
+def addressings(target: Target) -> st.SearchStrategy[str]:
+    """The addressing forms an update may use in the target's edition (no self-service in current)."""
+    return st.sampled_from(["me", "id", "upn"] if target.edition == "seed" else ["id", "upn"])
+
+
+@pytest.mark.smoke
+@pytest.mark.rule("update-204", "number-valid-accepted")
+@suite_settings()
+@given(data=st.data(), pair=matching_pairs(), number=valid_phone_numbers())
+def test_valid_update_answers_204_and_reads_back(target: Target, user_of, data, pair, number) -> None:
+    """A valid number answers 204 with an empty body; the number reads back as sent; nothing else moves."""
+    phone_type, method_id = pair
+    addressing = data.draw(addressings(target), label="addressing")
+    user, prefix, token = actor(target, user_of, addressing)
+    target.reset(user, start_state(phone_type))
+    before = snapshot(target, user)
+    r = target.client.update(prefix, method_id, {"phoneNumber": number}, token, me=user)
+    expect_status(r, 204, "a valid update")
+    assert r.content == b"", f"204 must have an empty body, got {r.content[:200]!r}"
+    target.settle()
+    expect_number(target, user, phone_type, number, "after a valid update")
+    others = {t: v for t, v in snapshot(target, user).items() if t != phone_type}
+    assert others == {t: v for t, v in before.items() if t != phone_type}, "an update touched another slot"
+
+
+@pytest.mark.rule("update-same-type-accepted")
+@suite_settings(0.5)
+@given(pair=matching_pairs())
+def test_update_naming_the_current_type_is_accepted(target: Target, user_of, pair) -> None:
+    """phoneType may be sent in the body when it equals the method's type (seed example does so)."""
+    phone_type, method_id = pair
+    user = user_of("ordinary_target")
+    target.reset(user, start_state(phone_type))
+    number = fresh_number()
+    r = target.client.update(GraphClient.user_prefix("id", user), method_id,
+                             {"phoneNumber": number, "phoneType": phone_type}, target.admin_token())
+    expect_status(r, 204, f"an update naming its own type {phone_type}")
+    target.settle()
+    expect_number(target, user, phone_type, number, "after an update naming its own type")
+
+
+@pytest.mark.smoke
+@pytest.mark.rule("type-immutable")
+@suite_settings(0.5)
+@given(pair=mismatched_pairs(), with_number=st.booleans())
+def test_type_change_is_rejected_and_changes_nothing(target: Target, user_of, pair, with_number) -> None:
+    """PATCH of one type's id asking for another phoneType is rejected; read-back shows no change."""
+    asked_type, method_id = pair
+    held_type = next(t for t, i in PHONE_METHOD_IDS.items() if i == method_id)
+    user = user_of("ordinary_target")
+    target.reset(user, start_state(held_type))
+    before = snapshot(target, user)
+    body = {"phoneType": asked_type}
+    if with_number:
+        body["phoneNumber"] = fresh_number()
+    r = target.client.update(GraphClient.user_prefix("id", user), method_id, body, target.admin_token())
+    expect_status(r, VALIDATION_FAMILY, f"changing a {held_type} into a {asked_type}")
+    expect_error_envelope(r)
+    target.settle()
+    expect_unchanged(target, user, before, "type change")
+
+
+@pytest.mark.rule("patch-idempotent")
+@suite_settings(0.3)
+@given(pair=matching_pairs(), number=valid_phone_numbers())
+def test_identical_update_twice_is_idempotent(target: Target, user_of, pair, number) -> None:
+    """Sending the same valid update twice answers 204 both times and leaves the same state."""
+    phone_type, method_id = pair
+    user = user_of("ordinary_target")
+    target.reset(user, start_state(phone_type))
+    prefix, token = GraphClient.user_prefix("id", user), target.admin_token()
+    first = target.client.update(prefix, method_id, {"phoneNumber": number}, token)
+    expect_status(first, 204, "first update")
+    target.settle()
+    after_first = snapshot(target, user)
+    second = target.client.update(prefix, method_id, {"phoneNumber": number}, token)
+    expect_status(second, 204, "the same update again")
+    target.settle()
+    assert snapshot(target, user) == after_first, "a repeated identical update changed the state"
+
+
+@pytest.mark.rule("type-change-workflow")
+@pytest.mark.parametrize(("old", "new"), [("office", "mobile"), ("mobile", "office"),
+                                          ("office", "alternateMobile")])
+def test_type_is_changed_by_adding_the_new_and_deleting_the_old(target: Target, user_of, old, new) -> None:
+    """To change a type: create the number under the new type, then delete the old type."""
+    user = user_of("ordinary_target")
+    number = fresh_number()
+    start = {old: number}
+    if new == "alternateMobile":
+        start["mobile"] = fresh_number()
+    target.reset(user, start)
+    prefix, token = GraphClient.user_prefix("id", user), target.admin_token()
+    r = target.client.create(prefix, {"phoneNumber": number, "phoneType": new}, token)
+    expect_status(r, 201, f"adding the number as {new}")
+    r = target.client.delete(prefix, PHONE_METHOD_IDS[old], token)
+    expect_status(r, 204, f"deleting the old {old}")
+    target.settle()
+    got = target.numbers(user)
+    want = {k: v for k, v in start.items() if k != old} | {new: number}
+    assert got == want, f"after the type-change workflow {user.key} holds {got}, expected {want}"
