@@ -1,0 +1,70 @@
+"""Command line: ``python -m emulator --profile FILE --port N [--edition …] [--gray …] [--fault NAME …]``."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import sys
+import threading
+
+from emulator.config import DEFAULT_PROFILE, EDITIONS, GRAY_MODES, load_config
+from emulator.faults import describe_catalog
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(
+        prog="python -m emulator",
+        description="Reference emulator of Microsoft Graph v1.0 phoneMethods, served on loopback.",
+    )
+    parser.add_argument("--profile", default=None, help=f"TOML profile (default: {DEFAULT_PROFILE})")
+    parser.add_argument("--port", type=int, default=0, help="loopback port (default 0: pick a free one)")
+    parser.add_argument("--edition", choices=EDITIONS, help="permission edition (overrides the profile)")
+    parser.add_argument("--gray", choices=GRAY_MODES, help="treatment of gray-zone numbers")
+    parser.add_argument("--fault", action="append", metavar="NAME",
+                        help="inject a fault (repeatable; replaces the profile's list)")
+    parser.add_argument("--secret", help="token signing secret (overrides the profile)")
+    parser.add_argument("--throttle-per-second", type=int, help="429 past N requests per token per second")
+    parser.add_argument("--latency-ms", type=float, help="added latency per request")
+    parser.add_argument("--list-faults", action="store_true", help="print the fault catalog and exit")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the emulator until SIGINT/SIGTERM; print its base URL once it answers."""
+    args = parse_args(argv)
+    if args.list_faults:
+        with contextlib.suppress(BrokenPipeError):
+            print(describe_catalog())
+        return 0
+    overrides = {key: value for key, value in (
+        ("edition", args.edition), ("gray", args.gray), ("faults", args.fault), ("secret", args.secret),
+        ("throttle_per_second", args.throttle_per_second), ("latency_ms", args.latency_ms),
+    ) if value is not None}
+    try:
+        config = load_config(args.profile, overrides)
+    except ValueError as exc:
+        print(f"emulator: error: {exc}", file=sys.stderr)
+        return 2
+    from emulator.server import serve_config
+
+    try:
+        running = serve_config(config, port=args.port)
+    except (OSError, RuntimeError) as exc:
+        print(f"emulator: error: cannot serve on port {args.port}: {exc}", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    print(running.base_url, flush=True)
+    try:
+        while not stop.wait(0.5) and running.running:
+            pass
+    finally:
+        running.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,307 @@
+"""The HTTP surface: Starlette routes under ``/v1.0`` for ``/me`` and ``/users/{id | upn}``.
+
+Each request goes through the contract's check order (§4): routing, token, ``/me`` with an app
+token, unknown user, permission, then the request itself (body, method id, validation, rules).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from emulator.bodies import check_declared_length, read_json_object
+from emulator.config import EmulatorConfig
+from emulator.directory import Directory, User
+from emulator.errors import (
+    GraphError,
+    access_denied,
+    error_response,
+    server_error,
+    unauthenticated,
+    user_not_found,
+)
+from emulator.middleware import IDS_KEY, GraphMiddleware, ServerErrorCounter
+from emulator.operations import GUID, PhoneMethods
+from emulator.permissions import READ_ACTIONS, authorize
+from emulator.render import context_url, json_response, no_content, phone_json
+from emulator.throttle import Throttle
+from emulator.tokens import MalformedToken, Principal, TokenError, TokenVerifier
+from emulator.validation import InvalidNumber, PhoneInput, parse_phone_body
+
+PHONE_METHODS = "/authentication/phoneMethods"
+Handler = Callable[[Request], Awaitable[Response]]
+PREFIXES = ("/v1.0/me", "/v1.0/users/{user}")
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """A request that passed the token, user and permission checks."""
+
+    principal: Principal
+    user: User | None
+    user_key: str
+    masked: bool
+
+
+class Emulator:
+    """One emulator instance: configuration, directory, token verifier, throttle and the handlers."""
+
+    def __init__(self, config: EmulatorConfig) -> None:
+        self.config = config
+        self.directory = Directory(config.users)
+        self.methods = PhoneMethods(self.directory, config)
+        self.server_errors = ServerErrorCounter()
+        self.throttle = Throttle(config.throttle_per_second) if config.throttle_per_second else None
+        faulty = config.faulty
+        self.verifier = TokenVerifier(
+            config.secret, config.tenant_id,
+            check_signature=not faulty("bad-signature-accepted"),
+            check_audience=not faulty("wrong-audience-accepted"),
+            check_expiry=not faulty("expired-token-accepted"),
+        )
+
+    # -- checks shared by every operation ------------------------------------------------------
+
+    async def begin(self, request: Request, action: str) -> Context:
+        """Run the token, user and permission checks for ``action`` and return the request's context."""
+        config = self.config
+        if config.latency_ms:
+            await asyncio.sleep(config.latency_ms / 1000)
+        principal = self.authenticate(request.headers.get("authorization"))
+        if principal.personal and not config.faulty("personal-account-accepted"):
+            raise access_denied("Personal Microsoft accounts are not supported.")
+        if self.throttle is not None:
+            wait = self.throttle.retry_after(principal.token)
+            if wait is not None:
+                raise GraphError(429, "TooManyRequests", "Please retry again later.",
+                                 headers={"Retry-After": str(math.ceil(wait))},
+                                 inner={"code": "429", "status": "429", "message": "Please retry after"})
+        user, user_key, is_self = self.target(request, principal, action)
+        if user is None:
+            return Context(principal, None, user_key, False)
+        decision = authorize(principal, action, is_self=is_self, target_roles=user.roles, settings=config)
+        if not decision.allowed:
+            raise access_denied(f"Request Authorization failed: {decision.reason}.")
+        if action not in READ_ACTIONS and not is_self and config.faulty("confused-deputy"):
+            user = self.directory.find(principal.oid) or user
+        check_declared_length(request)
+        return Context(principal, user, user_key, decision.masked)
+
+    def authenticate(self, authorization: str | None) -> Principal:
+        """The caller named by the Authorization header, or a 401."""
+        if not authorization and self.config.faulty("no-token-accepted"):
+            return self.anonymous_as_first_user()
+        try:
+            return self.verifier.authenticate(authorization)
+        except MalformedToken as exc:
+            if self.config.faulty("malformed-token-500"):
+                raise server_error() from None
+            raise unauthenticated(str(exc)) from None
+        except TokenError as exc:
+            raise unauthenticated(str(exc)) from None
+
+    def anonymous_as_first_user(self) -> Principal:
+        """The identity a token-less request gets under the ``no-token-accepted`` fault."""
+        first = self.directory.first()
+        return Principal("delegated", first.id.lower(), first.upn.lower(), self.config.tenant_id.lower(),
+                         frozenset({"userauthenticationmethod.readwrite.all"}), first.roles,
+                         math.inf, 0.0, "")
+
+    def target(self, request: Request, principal: Principal, action: str) -> tuple[User | None, str, bool]:
+        """Resolve ``/me`` or ``/users/{key}`` to ``(user, key for @odata.context, is_self)``."""
+        faulty = self.config.faulty
+        key = request.path_params.get("user")
+        if key is None:
+            if principal.is_app and not faulty("app-on-me-allowed"):
+                raise GraphError(400, "BadRequest",
+                                 "/me request is only valid with delegated authentication flow.")
+            user = self.directory.first() if faulty("me-wrong-user") else self.directory.find(principal.oid)
+            if user is None:
+                raise user_not_found(principal.oid)
+            return user, user.id, True
+        user = self.directory.find(key)
+        if user is not None and faulty("upn-not-resolved") and user.id.lower() != key.lower():
+            user = None
+        if user is None:
+            if action == "list" and faulty("unknown-user-200"):
+                return None, key, False
+            raise user_not_found(key)
+        is_self = not principal.is_app and (
+            user.id.lower() == principal.oid or (bool(principal.upn) and user.upn.lower() == principal.upn))
+        return user, key, is_self
+
+    # -- handlers ------------------------------------------------------------------------------
+
+    async def list_methods(self, request: Request) -> Response:
+        """GET .../phoneMethods: 200 with ``value``."""
+        ctx = await self.begin(request, "list")
+        phones = self.methods.list(ctx.user) if ctx.user is not None else []
+        items = [phone_json(p, masked=ctx.masked) for p in phones]
+        if self.config.faulty("list-bare-array"):
+            return json_response(200, items)
+        return json_response(200, {"@odata.context": context_url(origin(request), ctx.user_key, entity=False),
+                                   "value": items})
+
+    async def count_methods(self, request: Request) -> Response:
+        """GET .../phoneMethods/$count: the number of methods as text."""
+        ctx = await self.begin(request, "count")
+        count = self.methods.count(ctx.user) if ctx.user is not None else 0
+        return PlainTextResponse(str(count))
+
+    async def get_method(self, request: Request) -> Response:
+        """GET .../phoneMethods/{id}: 200 with the object, or 404."""
+        ctx = await self.begin(request, "get")
+        method_id = request.path_params["method_id"]
+        assert ctx.user is not None
+        try:
+            phone = self.methods.get(ctx.user, method_id)
+        except GraphError:
+            if self.config.faulty("unknown-id-200") and GUID.fullmatch(method_id):
+                return json_response(200, {})
+            raise
+        body = {"@odata.context": context_url(origin(request), ctx.user_key, entity=True),
+                **phone_json(phone, masked=ctx.masked)}
+        if self.config.faulty("get-wrong-shape"):
+            body["type"] = body.pop("phoneType")
+        return json_response(200, body)
+
+    async def create_method(self, request: Request) -> Response:
+        """POST .../phoneMethods: 201 with the created object."""
+        ctx = await self.begin(request, "create")
+        assert ctx.user is not None
+        payload = await read_json_object(request, self.config)
+        values = self.validated(payload, ctx.user, None, creating=True)
+        phone = self.methods.create(ctx.user, values)
+        status = 200 if self.config.faulty("create-returns-200") else 201
+        base = origin(request)
+        location = f"{base}/v1.0/users/{ctx.user.id}{PHONE_METHODS}/{phone.method_id}"
+        body = {"@odata.context": context_url(base, ctx.user_key, entity=True), **phone_json(phone)}
+        return json_response(status, body, headers={"Location": location})
+
+    async def update_method(self, request: Request) -> Response:
+        """PATCH .../phoneMethods/{id}: 204, empty body."""
+        ctx = await self.begin(request, "update")
+        assert ctx.user is not None
+        payload = await read_json_object(request, self.config)
+        slot = self.methods.slot_of(ctx.user, request.path_params["method_id"],
+                                    upsert=self.config.faulty("patch-upsert"))
+        values = self.validated(payload, ctx.user, slot, creating=False)
+        phone = self.methods.update(ctx.user, slot, values)
+        if self.config.faulty("update-returns-200-body"):
+            context = context_url(origin(request), ctx.user_key, entity=True)
+            return json_response(200, {"@odata.context": context, **phone_json(phone)})
+        return no_content()
+
+    async def delete_method(self, request: Request) -> Response:
+        """DELETE .../phoneMethods/{id}: 204."""
+        ctx = await self.begin(request, "delete")
+        assert ctx.user is not None
+        self.methods.delete(ctx.user, request.path_params["method_id"])
+        return no_content()
+
+    async def enable_sms(self, request: Request) -> Response:
+        """POST .../phoneMethods/{id}/enableSmsSignIn: 204."""
+        ctx = await self.begin(request, "enable")
+        assert ctx.user is not None
+        self.methods.enable_sms(ctx.user, request.path_params["method_id"])
+        return no_content()
+
+    async def disable_sms(self, request: Request) -> Response:
+        """POST .../phoneMethods/{id}/disableSmsSignIn: 204."""
+        ctx = await self.begin(request, "disable")
+        assert ctx.user is not None
+        self.methods.disable_sms(ctx.user, request.path_params["method_id"])
+        return no_content()
+
+    def validated(self, payload: dict[str, object], user: User, slot: str | None, *,
+                  creating: bool) -> PhoneInput:
+        """Validate a body; under ``partial-write-on-invalid`` a rejected number is stored before the 400."""
+        try:
+            return parse_phone_body(payload, creating=creating, settings=self.config)
+        except InvalidNumber as exc:
+            if self.config.faulty("partial-write-on-invalid"):
+                self.methods.store_rejected(user, slot or exc.slot, exc.raw)
+            raise
+
+    # -- errors --------------------------------------------------------------------------------
+
+    async def graph_error(self, request: Request, exc: Exception) -> Response:
+        """Render a :class:`GraphError` as the Graph envelope."""
+        assert isinstance(exc, GraphError)
+        request_id, client_id = request.scope[IDS_KEY]
+        return error_response(exc, request_id, client_id, flat=self.config.faulty("error-envelope-flat"))
+
+    async def http_error(self, request: Request, exc: Exception) -> Response:
+        """Render Starlette's routing errors (404 unknown route, 405 wrong method) as Graph envelopes."""
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 404:
+            error = GraphError(404, "NotFound", f"Resource not found for the segment '{request.url.path}'.")
+        elif exc.status_code == 405:
+            error = GraphError(405, "MethodNotAllowed",
+                               f"The HTTP method '{request.method}' is not allowed on this resource.",
+                               headers=exc.headers)
+        else:
+            error = GraphError(exc.status_code, "BadRequest", str(exc.detail), headers=exc.headers)
+        return await self.graph_error(request, error)
+
+
+def origin(request: Request) -> str:
+    """``scheme://host[:port]`` the client used (from the Host header)."""
+    host = request.headers.get("host")
+    if not host:
+        server = request.scope.get("server") or ("127.0.0.1", 80)
+        host = f"{server[0]}:{server[1]}"
+    return f"{request.scope.get('scheme', 'http')}://{host}"
+
+
+def dispatch(handlers: dict[str, Handler]) -> Handler:
+    """One endpoint serving several methods of a path (HEAD is served like GET)."""
+    if "GET" in handlers:
+        handlers = {**handlers, "HEAD": handlers["GET"]}
+
+    async def endpoint(request: Request) -> Response:
+        return await handlers[request.method](request)
+
+    return endpoint
+
+
+def routes(emulator: Emulator) -> list[Route]:
+    """The routes for both addressing forms (``/me`` and ``/users/{user}``)."""
+    table: list[Route] = []
+    for prefix in PREFIXES:
+        base = prefix + PHONE_METHODS
+        item = base + "/{method_id}"
+        table += [
+            Route(base, dispatch({"GET": emulator.list_methods, "POST": emulator.create_method}),
+                  methods=["GET", "POST"]),
+            Route(base + "/$count", emulator.count_methods, methods=["GET"]),
+            Route(item, dispatch({"GET": emulator.get_method, "PATCH": emulator.update_method,
+                                  "DELETE": emulator.delete_method}), methods=["GET", "PATCH", "DELETE"]),
+        ]
+        for action, handler in (("enableSmsSignIn", emulator.enable_sms),
+                                ("disableSmsSignIn", emulator.disable_sms)):
+            table.append(Route(f"{item}/{action}", handler, methods=["POST"]))
+            table.append(Route(f"{item}/microsoft.graph.{action}", handler, methods=["POST"]))
+    return table
+
+
+def create_app(config: EmulatorConfig) -> Starlette:
+    """Build the emulator's Starlette application for ``config`` (fresh directory state)."""
+    emulator = Emulator(config)
+    app = Starlette(
+        routes=routes(emulator),
+        middleware=[Middleware(GraphMiddleware, errors=emulator.server_errors)],
+        exception_handlers={GraphError: emulator.graph_error, HTTPException: emulator.http_error},
+    )
+    app.router.redirect_slashes = False
+    app.state.emulator = emulator
+    return app

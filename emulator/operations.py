@@ -1,0 +1,181 @@
+"""The phone-method rules (contract §4 step 6, §6) applied to the directory under its lock.
+
+Every rejection raises a :class:`GraphError` before anything is changed.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol
+
+from emulator.directory import (
+    ALTERNATE_MOBILE,
+    METHOD_IDS,
+    MOBILE,
+    NOT_ENABLED,
+    NOT_SUPPORTED,
+    OFFICE,
+    PHONE_TYPES,
+    READY,
+    TYPE_FOR_ID,
+    Directory,
+    Phone,
+    User,
+)
+from emulator.errors import GraphError, bad_request, method_not_found
+from emulator.validation import PhoneInput
+
+GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+class Settings(Protocol):
+    """What the rules need from the configuration."""
+
+    def faulty(self, name: str) -> bool:
+        """True when a fault is switched on."""
+        ...
+
+
+class PhoneMethods:
+    """List, get, create, update, delete and SMS sign-in switches for users of one directory."""
+
+    def __init__(self, directory: Directory, settings: Settings) -> None:
+        self.directory = directory
+        self.settings = settings
+
+    def slot_of(self, user: User, method_id: str, *, upsert: bool = False) -> str:
+        """The type whose fixed id is ``method_id`` when the user holds it (or ``upsert``), else 404."""
+        slot = TYPE_FOR_ID.get(method_id.lower())
+        if slot is None or (slot not in user.phones and not upsert):
+            raise method_not_found(method_id)
+        return slot
+
+    def list(self, user: User) -> list[Phone]:
+        """The user's phones in type order."""
+        with self.directory.lock:
+            phones = user.phones
+            if user.stale:
+                phones = {**phones, **user.stale}
+                user.stale.clear()
+            return [phones[t] for t in PHONE_TYPES if t in phones]
+
+    def get(self, user: User, method_id: str) -> Phone:
+        """The user's phone with ``method_id``, or 404."""
+        with self.directory.lock:
+            slot = self.slot_of(user, method_id)
+            return user.stale.pop(slot, None) or user.phones[slot]
+
+    def count(self, user: User) -> int:
+        """How many phone methods the user holds."""
+        with self.directory.lock:
+            return len(user.phones)
+
+    def create(self, user: User, values: PhoneInput) -> Phone:
+        """Add a phone of a type the user lacks: 409 for a second of a type, 400 for an orphan alternate."""
+        faulty = self.settings.faulty
+        slot = values.slot or OFFICE
+        with self.directory.lock:
+            if slot in user.phones and not faulty("duplicate-type-overwrites"):
+                raise GraphError(409, "conflict", f"The user already has a {slot} phone method.")
+            orphan = slot == ALTERNATE_MOBILE and MOBILE not in user.phones
+            if orphan and not faulty("alternate-without-mobile"):
+                raise bad_request("An alternateMobile phone needs a mobile phone first.")
+            if faulty("create-replaces-other-types"):
+                for other in [t for t in user.phones if t != slot]:
+                    self.directory.remove(user, other)
+            method_id = METHOD_IDS[MOBILE] if slot == OFFICE and faulty("id-swap") else METHOD_IDS[slot]
+            phone = Phone(values.number, values.phone_type or slot, method_id,
+                          self._state(user, slot, values.number))
+            self.directory.put(user, slot, phone)
+            user.stale.pop(slot, None)
+            return phone
+
+    def update(self, user: User, slot: str, values: PhoneInput) -> Phone:
+        """Change the number of the phone in ``slot``; the type can't change (400)."""
+        faulty = self.settings.faulty
+        with self.directory.lock:
+            old = user.phones.get(slot)
+            if old is None:
+                if faulty("patch-upsert") and values.has_number:
+                    return self.create(user, PhoneInput(slot, slot, values.number, True))
+                raise method_not_found(METHOD_IDS[slot])
+            phone_type = old.phone_type
+            if values.slot is not None and values.slot != slot:
+                if faulty("type-change-applied"):
+                    phone_type = values.phone_type or phone_type
+                elif not faulty("type-change-accepted"):
+                    raise bad_request(f"phoneType can't change: method {old.method_id} is {slot}. "
+                                      "Add a phone of the new type, then delete this one.")
+            elif values.slot == slot and faulty("same-type-rejected"):
+                raise bad_request("phoneType must not be sent when updating.")
+            number, state = old.number, old.sms_state
+            if values.has_number:
+                if values.number == old.number and faulty("idempotency-broken"):
+                    raise GraphError(409, "conflict", "The phone method already has this number.")
+                if values.number != old.number:
+                    number = values.number
+                    if not faulty("sms-state-not-recalculated"):
+                        state = self._state(user, slot, number)
+            new = Phone(number, phone_type, old.method_id, state)
+            if faulty("update-not-stored") or new == old:
+                return old
+            if faulty("update-stale-read"):
+                user.stale[slot] = old
+            self.directory.put(user, slot, new)
+            return new
+
+    def store_rejected(self, user: User, slot: str | None, raw: object) -> None:
+        """Store a rejected raw number anyway (only the ``partial-write-on-invalid`` fault calls this)."""
+        if slot is None:
+            return
+        with self.directory.lock:
+            old = user.phones.get(slot)
+            number = raw if isinstance(raw, str) else None
+            state = old.sms_state if old else self._state(user, slot, number)
+            self.directory.put(user, slot, Phone(number, slot, METHOD_IDS[slot], state))
+
+    def delete(self, user: User, method_id: str) -> None:
+        """Delete a phone; a mobile can't go while an alternateMobile exists (400)."""
+        faulty = self.settings.faulty
+        with self.directory.lock:
+            slot = self.slot_of(user, method_id)
+            blocked = slot == MOBILE and ALTERNATE_MOBILE in user.phones
+            if blocked and not faulty("delete-mobile-with-alternate"):
+                raise bad_request("Delete the alternateMobile phone before the mobile phone.")
+            if faulty("deleted-still-listed"):
+                return
+            self.directory.remove(user, slot)
+            user.stale.pop(slot, None)
+
+    def enable_sms(self, user: User, method_id: str) -> None:
+        """Enable SMS sign-in on the mobile: 400 for non-mobile, policy off or a non-unique number."""
+        with self.directory.lock:
+            slot = self.slot_of(user, method_id)
+            if slot != MOBILE:
+                if self.settings.faulty("enable-sms-non-mobile"):
+                    return
+                raise bad_request("SMS sign-in can only be enabled on the mobile phone method.")
+            phone = user.phones[slot]
+            if not user.sms_policy:
+                raise bad_request("SMS sign-in is not allowed for this user by policy.")
+            if self.directory.others_with_mobile(user, phone.number) > 0:
+                raise bad_request("The phone number is not unique, so it can't be used for SMS sign-in.")
+            self.directory.put(user, slot, Phone(phone.number, phone.phone_type, phone.method_id, READY))
+
+    def disable_sms(self, user: User, method_id: str) -> None:
+        """Disable SMS sign-in on the mobile: 400 for non-mobile; policy off leaves the state."""
+        with self.directory.lock:
+            slot = self.slot_of(user, method_id)
+            if slot != MOBILE:
+                raise bad_request("SMS sign-in can only be disabled on the mobile phone method.")
+            phone = user.phones[slot]
+            if not user.sms_policy or self.settings.faulty("disable-sms-noop"):
+                return
+            disabled = Phone(phone.number, phone.phone_type, phone.method_id, NOT_ENABLED)
+            self.directory.put(user, slot, disabled)
+
+    def _state(self, user: User, slot: str, number: str | None) -> str:
+        if slot != MOBILE:
+            return READY if self.settings.faulty("sms-state-office-ready") else NOT_SUPPORTED
+        return self.directory.registration_state(
+            user, number, others=self.directory.others_with_mobile(user, number))

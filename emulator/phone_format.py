@@ -1,0 +1,160 @@
+"""Phone number grammar (contract §1): classify a value as valid, invalid or gray, and normalise.
+
+* valid: ``+CC N[xE]`` with an assigned country calling code, ``4 <= len(N) <= 14``,
+  ``len(CC) + len(N) <= 15`` and ``1 <= len(E) <= 10`` (ASCII digits, one space, lower-case ``x``).
+* invalid: one of the labelled shapes every implementation must reject, checked first.
+* gray: any other string. With ``gray = "accept"`` the emulator stores the gray values it can
+  normalise to the valid spaced form; everything else is rejected.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+import phonenumbers
+
+Kind = Literal["valid", "invalid", "gray"]
+
+_VALID = re.compile(r"\+([1-9][0-9]{0,2}) ([0-9]+)(?:x([0-9]+))?")
+_ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_MARKERS = frozenset("xX")
+_SEPARATORS = frozenset(" -.()")
+_CALLING_CODES = frozenset(str(cc) for cc in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The classification of one value: its kind and, for invalid values, the contract's label."""
+
+    kind: Kind
+    label: str = ""
+
+
+VALID = Verdict("valid")
+GRAY = Verdict("gray")
+
+
+def is_assigned_calling_code(code: str) -> bool:
+    """True when ``code`` (ASCII digits) is an assigned country calling code per phonenumbers."""
+    return phonenumbers.region_code_for_country_code(int(code)) != "ZZ"
+
+
+def _is_valid(value: str) -> bool:
+    match = _VALID.fullmatch(value)
+    if match is None:
+        return False
+    cc, national, ext = match.groups()
+    if not 4 <= len(national) <= 14 or len(cc) + len(national) > 15:
+        return False
+    if ext is not None and not 1 <= len(ext) <= 10:
+        return False
+    return is_assigned_calling_code(cc)
+
+
+def _invalid_label(value: str) -> str | None:
+    """The contract's invalid label for ``value`` (a str), or None when it is not invalid."""
+    text = value.strip()
+    if not text:
+        return "empty_or_whitespace"
+    if text[0] != "+":
+        first = text[0]
+        return "no_leading_plus" if first.isdigit() or first.isalpha() else None
+    rest = text[1:]
+    head = re.split(r"[xX]", rest, maxsplit=1)[0]
+    if not any(c.isdigit() for c in head):
+        return "plus_without_digits"
+    if re.fullmatch(r"[0-9]{1,3}", rest):
+        return "country_code_without_number"
+    letters = [i for i, c in enumerate(rest) if c in _ASCII_LETTERS and c not in _MARKERS]
+    if letters:
+        space = rest.find(" ")
+        boundary = space if space >= 0 else 3
+        return "letters_in_country_code" if letters[0] < boundary else "letters_in_number"
+    markers = [i for i, c in enumerate(rest) if c in _MARKERS]
+    if len(markers) == 1 and not any(c.isdigit() for c in rest[markers[0] + 1:]):
+        return "extension_without_digits"
+    if len(markers) >= 2:
+        return "two_extension_markers"
+    return None
+
+
+def classify(value: str) -> Verdict:
+    """Classify a string phone number per contract §1 (use :func:`classify_any` for other JSON)."""
+    return _classify_cached(value) if len(value) <= _CACHEABLE else _classify(value)
+
+
+def _classify(value: str) -> Verdict:
+    if _is_valid(value):
+        return VALID
+    label = _invalid_label(value)
+    return Verdict("invalid", label) if label else GRAY
+
+
+_CACHEABLE = 64
+_classify_cached = lru_cache(maxsize=4096)(_classify)
+
+
+def classify_any(value: object) -> Verdict:
+    """Classify any JSON value: non-strings are invalid (``not_a_string``)."""
+    if not isinstance(value, str):
+        return Verdict("invalid", "not_a_string")
+    return classify(value)
+
+
+def _ascii_digit(char: str) -> str | None:
+    if "0" <= char <= "9":
+        return char
+    try:
+        return str(unicodedata.decimal(char))
+    except (TypeError, ValueError):
+        return None
+
+
+def normalise(value: str) -> str | None:
+    """Normalise a gray value to the valid spaced form ``+CC N[xE]``, or None when that is impossible.
+
+    Strips surrounding whitespace, drops inner separators (spaces, dashes, dots, parentheses), maps
+    non-ASCII decimal digits to ASCII, reads ``X`` as ``x`` and splits the country code off with
+    phonenumbers' calling codes; the result must itself be valid.
+    """
+    text = value.strip()
+    if not text.startswith("+"):
+        return None
+    main, marker, ext_raw = text[1:].replace("X", "x").partition("x")
+    digits = []
+    for char in main:
+        digit = _ascii_digit(char)
+        if digit is not None:
+            digits.append(digit)
+        elif not (char in _SEPARATORS or char.isspace()):
+            return None
+    ext = []
+    for char in ext_raw:
+        digit = _ascii_digit(char)
+        if digit is None:
+            return None
+        ext.append(digit)
+    number = "".join(digits)
+    for size in (1, 2, 3):
+        if number[:size] in _CALLING_CODES:
+            candidate = f"+{number[:size]} {number[size:]}"
+            if marker:
+                candidate += "x" + "".join(ext)
+            return candidate if _is_valid(candidate) else None
+    return None
+
+
+def mask(number: str) -> str:
+    """Mask a stored number for an Authentication Administrator: keep ``+CC`` and the last two digits.
+
+    ``+1 5555551234x123`` becomes ``+1 ********34`` (the extension is not shown).
+    """
+    cc, _, rest = number.partition(" ")
+    national = rest.partition("x")[0]
+    if not rest:
+        return "*" * max(len(number) - 2, 0) + number[-2:]
+    return f"{cc} {'*' * max(len(national) - 2, 0)}{national[-2:]}"

@@ -1,0 +1,105 @@
+"""Validation of create/update bodies: properties, ``phoneType`` and ``phoneNumber`` (contract §1, §4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from emulator.directory import OFFICE, PHONE_TYPES
+from emulator.errors import GraphError, bad_request
+from emulator.phone_format import classify_any, normalise
+
+WRITABLE = frozenset({"phoneNumber", "phoneType"})
+READ_ONLY = frozenset({"id", "smsSignInState"})
+_LOWER_TYPES = {t.lower(): t for t in PHONE_TYPES}
+
+
+class Settings(Protocol):
+    """What validation needs from the configuration."""
+
+    gray: str
+
+    def faulty(self, name: str) -> bool:
+        """True when a fault is switched on."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneInput:
+    """A validated body. ``slot`` is the canonical type named (None: no phoneType given);
+    ``phone_type`` the string to store; ``number`` applies only when ``has_number``."""
+
+    slot: str | None
+    phone_type: str | None
+    number: str | None
+    has_number: bool
+
+
+class InvalidNumber(GraphError):
+    """A rejected phoneNumber; carries the raw value and the slot the body named (for one fault)."""
+
+    def __init__(self, message: str, raw: object, slot: str | None) -> None:
+        super().__init__(400, "invalidRequest", message)
+        self.raw = raw
+        self.slot = slot
+
+
+def parse_phone_body(payload: dict[str, object], *, creating: bool, settings: Settings) -> PhoneInput:
+    """Validate a create (``creating``) or update body and return its values, or raise a 400.
+
+    OData annotations (keys containing ``@``) are ignored; read-only and unknown properties are refused.
+    """
+    present = {k for k in payload if "@" not in k}
+    read_only = sorted(present & READ_ONLY)
+    if read_only:
+        raise bad_request(f"Property '{read_only[0]}' is read-only and can't be set.")
+    unknown = sorted(present - WRITABLE)
+    if unknown:
+        raise bad_request(f"Property '{unknown[0]}' does not exist on type "
+                          "'microsoft.graph.phoneAuthenticationMethod'.")
+    if creating:
+        missing = sorted(WRITABLE - present)
+        if missing:
+            raise bad_request(f"Property '{missing[0]}' is required to create a phone method.")
+    slot = phone_type = None
+    if "phoneType" in present:
+        slot, phone_type = _phone_type(payload["phoneType"], settings)
+    if "phoneNumber" not in present:
+        return PhoneInput(slot, phone_type, None, has_number=False)
+    number = _phone_number(payload["phoneNumber"], slot, settings)
+    return PhoneInput(slot, phone_type, number, has_number=True)
+
+
+def _phone_type(value: object, settings: Settings) -> tuple[str, str]:
+    if isinstance(value, str) and value in PHONE_TYPES:
+        return value, value
+    if isinstance(value, str) and settings.faulty("unknown-type-accepted"):
+        return _LOWER_TYPES.get(value.lower(), OFFICE), value
+    raise bad_request(f"Invalid phoneType {value!r}; expected one of {', '.join(PHONE_TYPES)}.")
+
+
+def _phone_number(value: object, slot: str | None, settings: Settings) -> str | None:
+    verdict = classify_any(value)
+    number: str | None = value if verdict.kind == "valid" else None  # type: ignore[assignment]
+    if verdict.kind == "gray" and settings.gray == "accept":
+        number = normalise(value)  # type: ignore[arg-type]
+    elif verdict.kind == "invalid":
+        number = _accepted_by_fault(value, verdict.label, settings)
+        if number is None and not (value is None and settings.faulty("accept-null-number")):
+            raise InvalidNumber(f"Invalid phone number ({verdict.label}); expected '+{{country code}} "
+                                "{number}x{extension}', e.g. +1 5555551234.", value, slot)
+        return number
+    if number is None:
+        raise InvalidNumber("Invalid phone number; expected '+{country code} {number}x{extension}', "
+                            "e.g. +1 5555551234.", value, slot)
+    if "x" in number and settings.faulty("reject-extension"):
+        raise bad_request("Phone number extensions are not supported.")
+    return number.partition("x")[0] if settings.faulty("drop-extension") else number
+
+
+def _accepted_by_fault(value: object, label: str, settings: Settings) -> str | None:
+    if label == "no_leading_plus" and settings.faulty("accept-no-plus"):
+        return str(value)
+    if label == "letters_in_number" and settings.faulty("accept-letters"):
+        return str(value)
+    return None
