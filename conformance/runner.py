@@ -1,0 +1,93 @@
+"""``python -m conformance run``: validate the profile, preflight the target, run pytest, report."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+from pathlib import Path
+
+from conformance.errors import EXIT_USAGE, ToolError
+from conformance.profile import load_profile
+from conformance.rules import RULES
+
+SUITE_DIR = Path(__file__).resolve().parent / "suite"
+
+
+def pytest_args(args: argparse.Namespace, results_dir: Path) -> list[str]:
+    """The pytest command line for a run."""
+    out = [str(SUITE_DIR), "-p", "conformance.plugin", "-p", "no:cacheprovider", "-p", "no:randomly",
+           f"--rootdir={SUITE_DIR.parent.parent}", "--results-dir", str(results_dir),
+           "--junitxml", str(results_dir / "junit.xml"),
+           "--alluredir", str(results_dir / "allure-results"), "--clean-alluredir"]
+    out += ["-q", "--tb=short", "--no-header"] if not args.verbose else ["-v"]
+    for flag in ("target", "edition", "examples", "emulator_gray"):
+        value = getattr(args, flag, None)
+        if value is not None:
+            out += [f"--{flag.replace('_', '-')}", str(value)]
+    if args.quick:
+        out.append("--quick")
+    for rule in args.rule:
+        out += ["--rule", rule]
+    for fault in args.emulator_fault:
+        out += ["--emulator-fault", fault]
+    if args.allow_writes:
+        out.append("--i-understand-this-writes")
+    if args.jobs:
+        if importlib.util.find_spec("xdist") is None:
+            raise ToolError("--jobs needs pytest-xdist (pip install '.[dev]')")
+        out += ["-n", str(args.jobs)]
+    return out
+
+
+def run_suite(args: argparse.Namespace) -> int:
+    """Run the suite as ``args`` say; return the exit code."""
+    import pytest
+
+    from conformance.cli import exit_code_for, load_results
+    from conformance.summary import rule_table
+
+    profile = load_profile(args.target)
+    unknown = [r for r in args.rule if r not in RULES]
+    if unknown:
+        raise ToolError(f"unknown rule id(s): {', '.join(unknown)} (see: python -m conformance rules)")
+    if args.examples is not None and args.examples < 1:
+        raise ToolError("--examples must be at least 1")
+    edition = args.edition or profile.edition
+    if not profile.embedded:
+        from conformance.preflight import preflight
+
+        preflight(profile, edition)
+    if args.plan:
+        from conformance.plan import print_plan
+
+        return print_plan(profile, edition)
+    results_dir = Path(args.results_dir)
+    results_file = results_dir / "results.json"
+    if results_file.exists():
+        results_file.unlink()
+    code = pytest.main(pytest_args(args, results_dir))
+    if code in (pytest.ExitCode.USAGE_ERROR, EXIT_USAGE) and not results_file.exists():
+        return EXIT_USAGE
+    if code == pytest.ExitCode.NO_TESTS_COLLECTED:
+        raise ToolError("no test was selected")
+    if not results_file.exists():
+        print(f"error: the run ended ({int(code)}) without results", file=sys.stderr)
+        return int(code) if int(code) in (2, 3) else EXIT_USAGE
+    data = load_results(results_file)
+    if args.expectations or args.write_expectations:
+        from conformance.expectations import apply_expectations, write_template
+
+        if args.write_expectations:
+            write_template(data, Path(args.write_expectations))
+        if args.expectations:
+            data = apply_expectations(data, Path(args.expectations))
+            from conformance.results import write_results
+
+            write_results(results_dir, data)
+    print()
+    print(rule_table(data))
+    t = data["totals"]
+    print(f"\n{t['passed']} passed, {t['failed'] + t.get('error', 0)} failed, {t['skipped']} skipped, "
+          f"{t['broken']} broken; {data['requests']} requests; reports in {results_dir}/")
+    return exit_code_for(data)

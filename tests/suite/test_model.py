@@ -1,0 +1,91 @@
+"""The rule model's permission matrix, checked against hand-written cases of contract §5."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+
+from conformance.model import OPERATIONS, expected_outcome, granted_levels, read_visibility
+from strategies.permissions import PermissionContext, permission_contexts
+
+UAM = "UserAuthenticationMethod"
+PHONE = "UserAuthMethod-Phone"
+
+
+def ctx(kind="delegated", scopes=(), roles=(), app_roles=(), target="me") -> PermissionContext:
+    return PermissionContext(token_kind=kind, scopes=tuple(scopes), app_roles=tuple(app_roles),
+                             directory_roles=tuple(roles), target=target)
+
+
+CASES = [
+    # (operation, context, edition, statuses, rule)
+    ("update", ctx(scopes=[f"{UAM}.ReadWrite"]), "seed", {204}, "perm-self-write"),
+    ("update", ctx(scopes=[f"{UAM}.Read"]), "seed", {403}, "perm-self-write"),
+    ("update", ctx(scopes=[f"{UAM}.ReadWrite"]), "current", {403}, "perm-current-no-self-service"),
+    ("delete", ctx(scopes=[f"{PHONE}.ReadWrite"]), "current", {204}, "perm-self-write"),
+    ("delete", ctx(scopes=[f"{PHONE}.ReadWrite"]), "seed", {403}, "perm-self-write"),
+    ("list", ctx(scopes=[f"{UAM}.Read"], target="self_upn"), "seed", {200}, "perm-self-read"),
+    ("list", ctx(scopes=["User.Read"], target="self_id"), "seed", {403}, "perm-self-read"),
+    ("update", ctx(scopes=[f"{UAM}.ReadWrite"], roles=["authentication_administrator"], target="ordinary_user"),
+     "seed", {403}, "perm-other-needs-all-scope"),
+    ("update", ctx(scopes=[f"{UAM}.ReadWrite.All"], target="ordinary_user"), "seed", {403}, "perm-other-needs-role"),
+    ("update", ctx(scopes=[f"{UAM}.ReadWrite.All"], roles=["global_reader"], target="ordinary_user"), "seed",
+     {403}, "perm-other-needs-role"),
+    ("list", ctx(scopes=[f"{UAM}.Read.All"], roles=["global_reader"], target="ordinary_user"), "seed", {200},
+     "perm-other-needs-role"),
+    ("update", ctx(scopes=[f"{UAM}.ReadWrite.All"], roles=["authentication_administrator"],
+                   target="ordinary_user"), "seed", {204}, "perm-other-needs-role"),
+    ("update", ctx(scopes=[f"{UAM}.ReadWrite.All"], roles=["authentication_administrator"],
+                   target="privileged_user"), "seed", {403}, "perm-auth-admin-not-on-privileged"),
+    ("update", ctx(scopes=[f"{UAM}.ReadWrite.All"], roles=["privileged_authentication_administrator"],
+                   target="privileged_user"), "seed", {204}, "perm-other-needs-role"),
+    ("update", ctx(scopes=[f"{PHONE}.ReadWrite.All"], roles=["global_administrator"], target="ordinary_user"),
+     "seed", {403}, "perm-other-needs-all-scope"),
+    ("update", ctx(scopes=[f"{PHONE}.ReadWrite.All"], roles=["global_administrator"], target="ordinary_user"),
+     "current", {204}, "perm-other-needs-role"),
+    ("update", ctx(kind="application", app_roles=[f"{UAM}.ReadWrite.All"], target="me"), "seed", {400},
+     "perm-app-on-me-400"),
+    ("update", ctx(kind="application", app_roles=[f"{UAM}.Read.All"], target="ordinary_user"), "seed", {403},
+     "perm-app-needs-role"),
+    ("get", ctx(kind="application", app_roles=[f"{UAM}.Read.All"], target="privileged_user"), "seed", {200},
+     "perm-app-needs-role"),
+    ("get", ctx(kind="personal_account", scopes=[f"{UAM}.ReadWrite.All"]), "seed", {401, 403},
+     "perm-personal-account-refused"),
+    ("get", ctx(kind="expired", scopes=[f"{UAM}.ReadWrite.All"]), "current", {401}, "auth-expired-401"),
+    ("enable", ctx(kind="none"), "seed", {401}, "auth-missing-401"),
+]
+
+
+@pytest.mark.parametrize(("operation", "context", "edition", "statuses", "rule"), CASES)
+def test_model_matches_the_contract(operation, context, edition, statuses, rule) -> None:
+    expected = expected_outcome(operation, context, edition)
+    assert set(expected.statuses) == statuses
+    assert expected.rule == rule
+
+
+def test_higher_permissions_imply_lower() -> None:
+    assert granted_levels((f"{UAM}.ReadWrite.All",), "seed") == {"ReadWrite.All", "Read.All", "ReadWrite", "Read"}
+    assert granted_levels((f"{PHONE}.Read",), "seed") == frozenset()
+    assert granted_levels((f"{PHONE}.Read",), "current") == {"Read"}
+
+
+def test_visibility_of_numbers() -> None:
+    aa = ctx(scopes=[f"{UAM}.Read.All"], roles=["authentication_administrator"], target="ordinary_user")
+    assert read_visibility(aa) == "masked"
+    assert read_visibility(ctx(roles=["authentication_administrator"], target="me")) == "full"
+    both = ctx(roles=["authentication_administrator", "global_reader"], target="ordinary_user")
+    assert read_visibility(both) == "either"
+
+
+@given(context=permission_contexts())
+def test_model_is_total_over_drawn_contexts(context) -> None:
+    """Every drawn context gets an answer for every operation in both editions, never an exception."""
+    for edition in ("seed", "current"):
+        for operation in OPERATIONS:
+            expected = expected_outcome(operation, context, edition)
+            assert expected.statuses and expected.rule
+
+
+def test_unknown_operation_is_refused() -> None:
+    with pytest.raises(ValueError):
+        expected_outcome("patch", ctx(), "seed")
