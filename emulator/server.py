@@ -74,7 +74,8 @@ def start_in_thread(profile: str | os.PathLike[str] | None = None, *, port: int 
 def serve_config(config: EmulatorConfig, *, port: int = 0) -> RunningEmulator:
     """Serve an already-loaded configuration (see :func:`start_in_thread`)."""
     app = create_app(config)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted sockets only when proto says TCP
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((HOST, port))
