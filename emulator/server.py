@@ -42,10 +42,10 @@ class RunningEmulator:
         """True while the server thread is alive."""
         return self._thread.is_alive()
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Ask the server to exit and wait for its thread (idempotent)."""
+    def stop(self, *, wait: bool = True, timeout: float = 10.0) -> None:
+        """Ask the server to exit and (unless ``wait`` is false) wait for its thread; idempotent."""
         self._server.should_exit = True
-        if self._thread.is_alive() and self._thread is not threading.current_thread():
+        if wait and self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout)
 
     def __enter__(self) -> RunningEmulator:
