@@ -74,7 +74,7 @@ def envelope(error: GraphError, request_id: str, client_request_id: str, *, flat
     inner = {"date": utc_timestamp(), "request-id": request_id, "client-request-id": client_request_id}
     inner.update(error.inner)
     body = {"error": {"code": error.code, "message": error.message, "innerError": inner}}
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    return json.dumps(body, separators=(",", ":")).encode()
 
 
 def error_response(error: GraphError, request_id: str, client_request_id: str, *,

@@ -33,7 +33,7 @@ def context_url(origin: str, user_key: str, *, entity: bool) -> str:
 
 def json_response(status: int, body: object, headers: Mapping[str, str] | None = None) -> Response:
     """A JSON response with Graph's OData media type."""
-    data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    data = json.dumps(body, separators=(",", ":")).encode()
     return Response(data, status_code=status, headers=headers, media_type=ODATA_JSON)
 
 

@@ -159,6 +159,15 @@ def start() -> Iterator[Any]:
     assert not crashed, f"genuine 500s (unexpected exceptions) in {crashed}"
 
 
+@pytest.fixture(scope="module")
+def module_api() -> Iterator[Api]:
+    """One emulator (test profile, defaults) shared by a module's tests, e.g. hypothesis fuzzing."""
+    running = start_in_thread(PROFILE)
+    yield Api(running)
+    running.stop(wait=False)
+    assert running.emulator.server_errors.count == 0, "genuine 500s (unexpected exceptions)"
+
+
 @pytest.fixture
 def api(start: Any) -> Api:
     """A fresh emulator on the test profile (edition seed, gray reject, no faults)."""
