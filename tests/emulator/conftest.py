@@ -67,6 +67,7 @@ class Api:
         self.running = running
         self.base = running.base_url
         self.session = requests.Session()
+        self.admin_token = ADMIN_TOKEN
 
     def call(self, method: str, path: str, token: str | None = ADMIN_TOKEN, *, json: Any = _UNSET,
              data: bytes | str | None = None, headers: dict[str, str] | None = None) -> requests.Response:
@@ -133,8 +134,8 @@ class Api:
         return self.running.emulator.server_errors.count
 
 
-@pytest.fixture
-def mint_token():
+@pytest.fixture(scope="session")
+def mint_token() -> Any:
     """The token minting helper (see :func:`mint`)."""
     return mint
 
@@ -157,6 +158,22 @@ def start() -> Iterator[Any]:
         running.stop(wait=False)
     crashed = {r.base_url: r.emulator.server_errors.count for r in started if r.emulator.server_errors.count}
     assert not crashed, f"genuine 500s (unexpected exceptions) in {crashed}"
+
+
+@pytest.fixture(scope="module")
+def module_start() -> Iterator[Any]:
+    """Module-scoped factory like ``start``: emulators shared by a module's tests, stopped at its end."""
+    started: list[RunningEmulator] = []
+
+    def _start(profile: str | Path | None = PROFILE, **overrides: object) -> Api:
+        running = start_in_thread(profile, overrides=overrides)
+        started.append(running)
+        return Api(running)
+
+    yield _start
+    for running in started:
+        running.stop(wait=False)
+    assert all(r.emulator.server_errors.count == 0 for r in started), "genuine 500s (unexpected exceptions)"
 
 
 @pytest.fixture(scope="module")
