@@ -269,6 +269,7 @@ def dispatch(handlers: dict[str, Handler]) -> Handler:
         handlers = {**handlers, "HEAD": handlers["GET"]}
 
     async def endpoint(request: Request) -> Response:
+        """Serve ``request`` with the handler of its method."""
         return await handlers[request.method](request)
 
     return endpoint

@@ -58,6 +58,7 @@ class GraphMiddleware:
         started = False
 
         async def send_with_ids(message: Message) -> None:
+            """Forward ``message``, adding the id headers to the response start."""
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True

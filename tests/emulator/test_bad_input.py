@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from emukit import MOBILE_ID, OFFICE_ID, USERS
+from emukit import MOBILE_ID, OFFICE_ID, PROFILE, USERS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -186,3 +186,25 @@ def test_fuzzed_paths_never_5xx(module_api: Any, user: str, method_id: str, meth
 def test_fuzzed_tokens_are_401(module_api: Any, token: str) -> None:
     r = module_api.call("GET", COLLECTION, token=token)
     assert r.status_code == 401, r.text
+
+
+def test_a_genuine_bug_becomes_an_enveloped_500(mint_token: Any) -> None:
+    """The catch-all: an unexpected exception is answered with a Graph 500 (and counted), not a crash."""
+    import requests
+
+    from emulator.server import start_in_thread
+
+    running = start_in_thread(PROFILE)
+    try:
+        def broken(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("injected bug")
+
+        running.emulator.methods.list = broken  # type: ignore[method-assign]
+        r = requests.get(running.base_url + COLLECTION, headers={"Authorization": f"Bearer {mint_token()}"},
+                         timeout=5)
+        assert r.status_code == 500
+        assert r.json()["error"]["code"] == "generalException"
+        assert r.json()["error"]["innerError"]["request-id"] == r.headers["request-id"]
+        assert running.emulator.server_errors.count == 1
+    finally:
+        running.stop(wait=False)
