@@ -67,6 +67,7 @@ class Api:
         self.running = running
         self.base = running.base_url
         self.session = requests.Session()
+        self.session.trust_env = False  # loopback only: never through a proxy from the environment
         self.admin_token = ADMIN_TOKEN
 
     def call(self, method: str, path: str, token: str | None = ADMIN_TOKEN, *, json: Any = _UNSET,

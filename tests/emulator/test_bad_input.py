@@ -194,13 +194,16 @@ def test_a_genuine_bug_becomes_an_enveloped_500(mint_token: Any) -> None:
 
     from emulator.server import start_in_thread
 
+    loopback = requests.Session()
+    loopback.trust_env = False
+
     running = start_in_thread(PROFILE)
     try:
         def broken(*args: object, **kwargs: object) -> None:
             raise RuntimeError("injected bug")
 
         running.emulator.methods.list = broken  # type: ignore[method-assign]
-        r = requests.get(running.base_url + COLLECTION, headers={"Authorization": f"Bearer {mint_token()}"},
+        r = loopback.get(running.base_url + COLLECTION, headers={"Authorization": f"Bearer {mint_token()}"},
                          timeout=5)
         assert r.status_code == 500
         assert r.json()["error"]["code"] == "generalException"

@@ -46,6 +46,7 @@ def invariant_violations(methods: list[dict[str, Any]]) -> list[str]:
 def worker(api: Any, token: str, seed: int, ops: int, writes: list[Write], problems: list[str]) -> None:
     rng = random.Random(seed)
     session = requests.Session()
+    session.trust_env = False
     headers = {"Authorization": f"Bearer {token}"}
     for n in range(ops):
         who, slot = rng.choice(SHARED), rng.choice(TYPES)

@@ -21,6 +21,8 @@ from emulator.config import DEFAULT_PROFILE, ConfigError, load_config
 from emulator.server import RunningEmulator, start_in_thread
 
 REPO = Path(__file__).resolve().parents[2]
+LOOPBACK = requests.Session()
+LOOPBACK.trust_env = False  # never through a proxy from the environment
 MINIMAL = f'''
 [auth]
 secret = "{SECRET}"
@@ -106,11 +108,11 @@ def test_start_in_thread_with_the_default_profile(mint_token: Any) -> None:
         assert running.base_url.startswith("http://127.0.0.1:") and running.base_url.endswith("/v1.0")
         token = mint_token("adele", scopes="UserAuthenticationMethod.Read",
                            secret=load_config(None).secret)
-        r = requests.get(running.base_url + "/me/authentication/phoneMethods",
+        r = LOOPBACK.get(running.base_url + "/me/authentication/phoneMethods",
                          headers={"Authorization": f"Bearer {token}"}, timeout=5)
         assert r.status_code == 200 and r.json()["value"] == []
     with pytest.raises(requests.ConnectionError):
-        requests.get(running.base_url + "/me/authentication/phoneMethods", timeout=2)
+        LOOPBACK.get(running.base_url + "/me/authentication/phoneMethods", timeout=2)
 
 
 def test_start_in_thread_on_a_chosen_port() -> None:
@@ -204,11 +206,11 @@ def test_cli_serves_until_terminated(mint_token: Any) -> None:
         base = proc.stdout.readline().strip()
         assert base.startswith("http://127.0.0.1:") and base.endswith("/v1.0")
         headers = {"Authorization": f"Bearer {mint_token(secret=secret)}"}
-        r = requests.post(base + "/users/Adele1@contoso.test/authentication/phoneMethods", headers=headers,
+        r = LOOPBACK.post(base + "/users/Adele1@contoso.test/authentication/phoneMethods", headers=headers,
                           json={"phoneNumber": "+1 4255550100", "phoneType": "office"}, timeout=5)
         assert r.status_code == 200  # the fault answers 200 instead of 201
         self_token = mint_token("adele", scopes="UserAuthenticationMethod.ReadWrite", secret=secret)
-        r = requests.post(base + "/me/authentication/phoneMethods", timeout=5,
+        r = LOOPBACK.post(base + "/me/authentication/phoneMethods", timeout=5,
                           headers={"Authorization": f"Bearer {self_token}"},
                           json={"phoneNumber": "+1 4255550101", "phoneType": "mobile"})
         assert r.status_code == 403  # edition current: not self-service
