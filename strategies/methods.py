@@ -1,15 +1,18 @@
-"""Phone method types, their fixed ids, and strategies over type/id pairings.
+"""Phone method types, their fixed ids, and strategies over types, ids and type/id pairings.
 
 The three fixed ids are written here and nowhere else in the suite (seed page; facts §1).
 """
 
 from __future__ import annotations
 
+import string
 import uuid
 from types import MappingProxyType
 from typing import Final
 
 from hypothesis import strategies as st
+
+from strategies._validation import check_bool
 
 PHONE_METHOD_IDS: Final = MappingProxyType(
     {
@@ -25,6 +28,38 @@ PHONE_TYPES: Final = tuple(PHONE_METHOD_IDS)
 
 TYPE_FOR_ID: Final = MappingProxyType({v: k for k, v in PHONE_METHOD_IDS.items()})
 """phoneMethodId -> phoneType."""
+
+
+GRAY_PHONE_TYPES: Final = ("unknownFutureValue", " mobile", "mobile ", "0", "1", "2", "mobile,office")
+"""``phoneType`` values whose handling the spec leaves open (observe, never assert).
+
+``unknownFutureValue`` is the sentinel member of Graph's evolvable enums (the SDKs' enum has it;
+the docs list only the three types). Padded, numeric and comma-joined strings are what some enum
+parsers (.NET's among them) trim, map to a member by number, or read as flags.
+"""
+
+UNKNOWN_PHONE_TYPE_EXAMPLES: Final = (
+    "Mobile",
+    "MOBILE",
+    "AlternateMobile",
+    "alternatemobile",
+    "Office",
+    "OFFICE",
+    "fax",
+    "",
+    "home",
+    "work",
+    "pager",
+    "landline",
+    "alternate_mobile",
+    "alternate-mobile",
+    "alternateMobile2",
+)
+"""``phoneType`` values every correct implementation must reject: case variants and non-members.
+
+Case variants assume enum values are case-sensitive, as OData enum parsing is by default; facts
+§7 marks this unverified for Graph, so :func:`unknown_phone_types` can leave them out.
+"""
 
 
 def phone_types() -> st.SearchStrategy[str]:
@@ -55,6 +90,43 @@ def malformed_method_ids() -> st.SearchStrategy[str]:
         st.sampled_from(["not-a-guid", "0", "mobile", "3179e48a750b4051897c87b9720928f7x"]),
         st.text(alphabet, min_size=1, max_size=40),
     ).filter(_is_not_guid)
+
+
+def unknown_phone_types(*, case_variants: bool = True) -> st.SearchStrategy[str]:
+    """Draw ``phoneType`` strings that are none of the three types: to be rejected.
+
+    Known non-members (``fax``, ``""``, ``alternate_mobile``, ...), case variants of the three types
+    (``Mobile``, ``MOBILE``, ``alternatemobile``, ...) and other ASCII-letter words. Never draws a
+    member of :data:`GRAY_PHONE_TYPES` (``unknownFutureValue`` in any case, padded or numeric values).
+    ``case_variants=False`` leaves out every value equal to a type when case is ignored, for a
+    target that treats enum values case-insensitively (facts §7: unverified for Graph).
+    """
+    check_bool("case_variants", case_variants)
+    words = st.text(st.sampled_from(string.ascii_letters), max_size=20)
+    strategy = st.sampled_from(UNKNOWN_PHONE_TYPE_EXAMPLES) | words
+    if case_variants:
+        strategy |= _case_variants()
+    return strategy.filter(_is_unknown_type if case_variants else _is_unknown_type_ignoring_case)
+
+
+@st.composite
+def _case_variants(draw: st.DrawFn) -> str:
+    phone_type = draw(st.sampled_from(PHONE_TYPES))
+    flips = draw(st.sets(st.integers(0, len(phone_type) - 1), min_size=1))
+    return "".join(ch.swapcase() if i in flips else ch for i, ch in enumerate(phone_type))
+
+
+def _is_unknown_type(value: str) -> bool:
+    return value not in PHONE_METHOD_IDS and value.casefold() != "unknownfuturevalue"
+
+
+def _is_unknown_type_ignoring_case(value: str) -> bool:
+    return _is_unknown_type(value) and value.casefold() not in {t.casefold() for t in PHONE_TYPES}
+
+
+def gray_phone_types() -> st.SearchStrategy[str]:
+    """Draw ``phoneType`` values whose handling the spec leaves open (:data:`GRAY_PHONE_TYPES`)."""
+    return st.sampled_from(GRAY_PHONE_TYPES)
 
 
 def _is_not_guid(value: str) -> bool:
