@@ -68,8 +68,8 @@ def load_config(path: str | os.PathLike[str] | None = None,
                 overrides: Mapping[str, object] | None = None) -> EmulatorConfig:
     """Load and validate a profile (None: the package default), then apply ``overrides``.
 
-    Raises :class:`ConfigError` (a ValueError) for an unreadable or invalid profile, an unknown
-    override key or an unknown fault name.
+    Overrides whose value is None are ignored. Raises :class:`ConfigError` (a ValueError) for an
+    unreadable or invalid profile, an unknown override key or an unknown fault name.
     """
     profile = Path(path) if path is not None else DEFAULT_PROFILE
     try:
@@ -79,7 +79,7 @@ def load_config(path: str | os.PathLike[str] | None = None,
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{profile}: not valid TOML ({exc})") from None
     try:
-        return _build(raw, dict(overrides or {}), str(profile))
+        return _build(raw, {k: v for k, v in (overrides or {}).items() if v is not None}, str(profile))
     except ConfigError as exc:
         raise ConfigError(f"{profile}: {exc}") from None
 
@@ -87,7 +87,7 @@ def load_config(path: str | os.PathLike[str] | None = None,
 def config_from_mapping(raw: Mapping[str, object], overrides: Mapping[str, object] | None = None,
                         source: str = "<mapping>") -> EmulatorConfig:
     """Build a config from an already-parsed profile mapping (same rules as :func:`load_config`)."""
-    return _build(raw, dict(overrides or {}), source)
+    return _build(raw, {k: v for k, v in (overrides or {}).items() if v is not None}, source)
 
 
 def _build(raw: Mapping[str, object], overrides: dict[str, object], source: str) -> EmulatorConfig:

@@ -56,6 +56,11 @@ def test_overrides_win() -> None:
     assert config.faulty("id-swap") and config.fault("id-swap") and not config.faulty("create-returns-200")
 
 
+def test_none_valued_overrides_are_ignored() -> None:
+    config = load_config(PROFILE, {"edition": None, "faults": None, "secret": None})
+    assert (config.edition, config.faults, config.secret) == ("seed", frozenset(), SECRET)
+
+
 @pytest.mark.parametrize(("overrides", "message"), [
     ({"faults": ["nope"]}, "unknown fault"),
     ({"faults": "id-swap"}, "list of fault names"),
