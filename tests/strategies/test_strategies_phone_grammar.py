@@ -26,7 +26,19 @@ VALID = [
 ]
 
 INVALID: dict[str, list[object]] = {
-    "not_a_string": [None, 15551234, 15555551234, 1.5, 0, True, False, [], {}, ["+1 5555551234"], {"n": "+1 2"}],
+    "not_a_string": [
+        None,
+        15551234,
+        15555551234,
+        1.5,
+        0,
+        True,
+        False,
+        [],
+        {},
+        ["+1 5555551234"],
+        {"n": "+1 2"},
+    ],
     "empty_or_whitespace": ["", " ", "   ", "\t\n", "\r\n", "\u00a0", "\u3000 "],
     "no_leading_plus": [
         "15555551234",
@@ -83,7 +95,9 @@ def test_valid(value: str) -> None:
     assert is_spec_valid(value)
 
 
-@pytest.mark.parametrize(("label", "value"), [(label, v) for label, values in INVALID.items() for v in values])
+@pytest.mark.parametrize(
+    ("label", "value"), [(label, v) for label, values in INVALID.items() for v in values]
+)
 def test_invalid(label: str, value: object) -> None:
     assert invalid_reason(value) == label
     assert spec_verdict(value) == "invalid"
@@ -91,7 +105,8 @@ def test_invalid(label: str, value: object) -> None:
 
 
 @pytest.mark.parametrize(
-    ("label", "value"), [(label, v) for label, values in GRAY.items() for v in values] + [("other", v) for v in OTHER_GRAY]
+    ("label", "value"),
+    [(label, v) for label, values in GRAY.items() for v in values] + [("other", v) for v in OTHER_GRAY],
 )
 def test_gray(label: str, value: str) -> None:
     assert invalid_reason(value) is None
