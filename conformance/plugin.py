@@ -70,6 +70,7 @@ def pytest_configure(config: pytest.Config) -> None:
     from conformance import results
 
     config.pluginmanager.register(results.ResultCollector(config), "conformance-results")
+    config.pluginmanager.import_plugin("conformance.allure_labels")
 
 
 def suite_settings(fraction: float = 1.0, **overrides: Any) -> settings:

@@ -149,12 +149,14 @@ def counterexample(text: str, limit: int = 40) -> str:
 
 
 def write_results(out: Path, data: dict[str, Any]) -> None:
-    """Write ``results.json`` and ``summary.md`` under ``out``."""
+    """Write ``results.json``, ``summary.md`` and ``index.html`` under ``out``, tokens masked."""
+    from conformance.privacy import redact_document
+    from conformance.report import write_own_summary
+
+    data = redact_document(data)
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
-    from conformance.summary import render_summary
-
-    (out / "summary.md").write_text(render_summary(data))
+    write_own_summary(out, data)
 
 
 def _totals(tests: list[dict[str, Any]]) -> dict[str, int]:

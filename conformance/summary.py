@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from conformance.rules import RULES
@@ -20,8 +21,17 @@ def rule_table(data: dict[str, Any], *, only_applicable: bool = True) -> str:
     return "\n".join(rows)
 
 
-def render_summary(data: dict[str, Any]) -> str:
-    """The markdown summary: verdicts, failures with counterexamples, gray-zone observations."""
+def verdict_label(rid: str, verdict: str, unproven: Collection[str] = ()) -> str:
+    """The verdict as shown in reports; a rule no seeded fault breaks is marked UNPROVEN too."""
+    shown = SYMBOL.get(verdict, verdict)
+    return f"{shown} · {SYMBOL['unproven']}" if rid in unproven else shown
+
+
+def render_summary(data: dict[str, Any], unproven: Collection[str] = ()) -> str:
+    """The markdown summary: verdicts, failures with counterexamples, gray-zone observations.
+
+    ``unproven`` names the rules the kill matrix (``faults.json``) found no fault to break.
+    """
     t = data["target"]
     tot = data["totals"]
     lines = [
@@ -35,7 +45,8 @@ def render_summary(data: dict[str, Any]) -> str:
         "|---|---|---|---|",
     ]
     for rid, r in data["rules"].items():
-        lines.append(f"| {SYMBOL.get(r['verdict'], r['verdict'])} | `{rid}` | {r['severity']} | {r['statement']} |")
+        shown = verdict_label(rid, r["verdict"], unproven)
+        lines.append(f"| {shown} | `{rid}` | {r['severity']} | {r['statement']} |")
     failing = {rid: r for rid, r in data["rules"].items() if r["verdict"] in {"fail", "broken"}}
     if failing:
         lines += ["", "## Failures", ""]
@@ -45,6 +56,16 @@ def render_summary(data: dict[str, Any]) -> str:
             if r.get("reproduce"):
                 lines += ["", "Reproduce:", "", "```", r["reproduce"], "```"]
             lines.append("")
+    expected = {rid: r for rid, r in data["rules"].items() if r["verdict"] == "expected-fail"}
+    if expected:
+        lines += ["", "## Expected failures", ""]
+        for rid, r in expected.items():
+            e = r.get("expectation") or {}
+            lines.append(f"- `{rid}`: {e.get('reason', '')} (owner {e.get('owner', '?')}, "
+                         f"review by {e.get('review_by', '?')})")
+    notes = (data.get("expectations") or {}).get("messages") or []
+    if notes:
+        lines += ["", "## Expectations", ""] + [f"- {m}" for m in notes]
     skipped = {rid: r for rid, r in data["rules"].items() if r["verdict"] == "skipped" and r["skip_reasons"]}
     if skipped:
         lines += ["", "## Skipped", ""]

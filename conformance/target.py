@@ -65,22 +65,29 @@ class Target:
             self._tokens[key] = value
         return value
 
-    def admin_token(self) -> str | None:
-        """The setup/read-back token: a Privileged Authentication Administrator with ReadWrite.All."""
-        return self.token(ADMIN_CONTEXT, self._admin_subject())
+    def admin_token(self, acting_on: User | None = None) -> str | None:
+        """The setup/read-back token: a Privileged Authentication Administrator with ReadWrite.All.
+
+        When the administrator would act on their own methods (self-service, which edition
+        ``current`` refuses), a minting provider signs the token in as another user instead.
+        """
+        return self.token(ADMIN_CONTEXT, self._admin_subject(acting_on))
 
     def self_token(self, user: User) -> str | None:
         """A token of ``user`` acting on their own methods (UserAuthenticationMethod.ReadWrite)."""
         return self.token(SELF_CONTEXT, self.provider.subject(SELF_CONTEXT, user))
 
-    def _admin_subject(self) -> User:
-        role = "privileged_auth_admin" if self.profile.has_role("privileged_auth_admin") else "caller"
-        return self.provider.subject(ADMIN_CONTEXT, self.user(role))
+    def _admin_subject(self, acting_on: User | None = None) -> User:
+        roles = [r for r in ("privileged_auth_admin", "global_admin", "caller") if self.profile.has_role(r)]
+        candidates = [self.user(r) for r in roles]
+        if self.provider.can_mint and acting_on is not None:
+            candidates = [u for u in candidates if u.id != acting_on.id] or candidates
+        return self.provider.subject(ADMIN_CONTEXT, candidates[0])
 
     # -- state through the API --------------------------------------------------------------------
     def state(self, user: User) -> dict[str, dict[str, Any]]:
         """The user's phone methods by type, read as the administrator."""
-        response = self.client.list(GraphClient.user_prefix("id", user), self.admin_token())
+        response = self.client.list(GraphClient.user_prefix("id", user), self.admin_token(user))
         if response.status_code != 200:
             raise SetupFailed(f"reading {user.key}'s phone methods as admin answered {response.status_code}")
         try:
@@ -102,7 +109,7 @@ class Target:
         """Bring ``user`` to exactly ``want`` (type -> number) by deleting and creating, in allowed order."""
         want = dict(want or {})
         prefix = GraphClient.user_prefix("id", user)
-        token = self.admin_token()
+        token = self.admin_token(user)
         current = self.numbers(user)
         if current == want:
             return
