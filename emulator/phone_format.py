@@ -22,6 +22,8 @@ Kind = Literal["valid", "invalid", "gray"]
 _VALID = re.compile(r"\+([1-9][0-9]{0,2}) ([0-9]+)(?:x([0-9]+))?")
 _ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _MARKERS = frozenset("xX")
+_COUNTRY_CODE_ONLY = re.compile(r"\+[0-9]{1,3}\s*(?:[xX][0-9]*)?")
+_LETTER_IN_COUNTRY_CODE = re.compile(r"\+[0-9]{1,3}[A-WYZa-wyz]")
 _SEPARATORS = frozenset(" -.()")
 _CALLING_CODES = frozenset(str(cc) for cc in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
 
@@ -56,29 +58,28 @@ def _is_valid(value: str) -> bool:
 
 
 def _invalid_label(value: str) -> str | None:
-    """The contract's invalid label for ``value`` (a str), or None when it is not invalid."""
+    """The contract's invalid label for ``value`` (a str), or None when it is not invalid.
+
+    Checks run in the contract's order. Only ASCII letters count as letters; one ``x``/``X`` is an
+    extension marker, not a letter.
+    """
     text = value.strip()
     if not text:
         return "empty_or_whitespace"
     if text[0] != "+":
-        first = text[0]
-        return "no_leading_plus" if first.isdigit() or first.isalpha() else None
+        return "no_leading_plus" if text[0].isascii() and text[0].isalnum() else None
     rest = text[1:]
-    head = re.split(r"[xX]", rest, maxsplit=1)[0]
-    if not any(c.isdigit() for c in head):
+    if not any(c.isdecimal() for c in rest) or rest.lstrip()[0] in _ASCII_LETTERS:
         return "plus_without_digits"
-    if re.fullmatch(r"[0-9]{1,3}", rest):
+    if _COUNTRY_CODE_ONLY.fullmatch(text):
         return "country_code_without_number"
-    letters = [i for i, c in enumerate(rest) if c in _ASCII_LETTERS and c not in _MARKERS]
-    if letters:
-        space = rest.find(" ")
-        boundary = space if space >= 0 else 3
-        return "letters_in_country_code" if letters[0] < boundary else "letters_in_number"
-    markers = [i for i, c in enumerate(rest) if c in _MARKERS]
-    if len(markers) == 1 and not any(c.isdigit() for c in rest[markers[0] + 1:]):
-        return "extension_without_digits"
+    if any(c in _ASCII_LETTERS and c not in _MARKERS for c in text):
+        return "letters_in_country_code" if _LETTER_IN_COUNTRY_CODE.match(text) else "letters_in_number"
+    markers = [i for i, c in enumerate(text) if c in _MARKERS]
     if len(markers) >= 2:
         return "two_extension_markers"
+    if markers and not any(c.isdecimal() for c in text[markers[0] + 1:]):
+        return "extension_without_digits"
     return None
 
 
