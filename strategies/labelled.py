@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
+
+from hypothesis.strategies import SearchStrategy
 
 T = TypeVar("T")
 
@@ -28,3 +31,8 @@ class Labelled(Generic[T]):
 
     def __repr__(self) -> str:
         return f"Labelled({self.label!r}, {self.value!r})"
+
+
+def labelled(label: str, values: SearchStrategy[T]) -> SearchStrategy[Labelled[T]]:
+    """Draw from ``values`` and wrap each value as ``Labelled(label, value)``."""
+    return values.map(functools.partial(Labelled, label))

@@ -7,6 +7,7 @@ Scopes and roles are from facts §4 (both permission families, the 15 directory 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -168,41 +169,48 @@ def _sets_of(elements: tuple[str, ...], *, max_size: int) -> st.SearchStrategy[t
     )
 
 
-def _scope_sets() -> st.SearchStrategy[tuple[str, ...]]:
-    # A scope and its .All twin (or its other-family twin) are the boundaries that matter most.
-    twins = tuple(
-        (f"{family}.{level}", f"{family}.{level}.All")
-        for family in DELEGATED_FAMILIES
-        for level in ("Read", "ReadWrite")
-    ) + tuple(
-        (f"{DELEGATED_FAMILIES[0]}.{lvl}", f"{DELEGATED_FAMILIES[1]}.{lvl}") for lvl in ("Read", "ReadWrite")
-    )
-    return _sets_of(ALL_SCOPES, max_size=4) | st.sampled_from(twins).map(lambda t: _in_order(t, ALL_SCOPES))
+# A scope with its .All twin, or with its other-family twin: the boundaries that matter most.
+_SCOPE_TWINS: Final = tuple(
+    (f"{family}.{level}", f"{family}.{level}.All")
+    for family in DELEGATED_FAMILIES
+    for level in ("Read", "ReadWrite")
+) + tuple(
+    (f"{DELEGATED_FAMILIES[0]}.{level}", f"{DELEGATED_FAMILIES[1]}.{level}")
+    for level in ("Read", "ReadWrite")
+)
+
+_SCOPE_SETS: Final = _sets_of(ALL_SCOPES, max_size=4) | st.sampled_from(_SCOPE_TWINS).map(
+    lambda twins: _in_order(twins, ALL_SCOPES)
+)
+_ROLE_SETS: Final = _sets_of(tuple(DIRECTORY_ROLES), max_size=3) | st.tuples(
+    st.sampled_from(_ADMIN_ROLES), st.sampled_from(tuple(DIRECTORY_ROLES))
+).map(lambda pair: _in_order(pair, tuple(DIRECTORY_ROLES)))
+_APP_ROLE_SETS: Final = _sets_of(ALL_APP_ROLES, max_size=3)
 
 
-def _directory_role_sets() -> st.SearchStrategy[tuple[str, ...]]:
-    names = tuple(DIRECTORY_ROLES)
-    admin_plus_other = st.tuples(st.sampled_from(_ADMIN_ROLES), st.sampled_from(names)).map(
-        lambda pair: _in_order(pair, names)
-    )
-    return _sets_of(names, max_size=3) | admin_plus_other
+@functools.cache
+def _weighted(kinds: tuple[TokenKind, ...]) -> st.SearchStrategy[TokenKind]:
+    return st.sampled_from([k for k in kinds for _ in range(_TOKEN_KIND_WEIGHTS[k])])
+
+
+@functools.cache
+def _sampled(values: tuple[Target, ...]) -> st.SearchStrategy[Target]:
+    return st.sampled_from(values)
 
 
 @st.composite
 def _contexts(
     draw: st.DrawFn, kinds: tuple[TokenKind, ...], targets: tuple[Target, ...]
 ) -> PermissionContext:
-    token_kind = draw(st.sampled_from([k for k in kinds for _ in range(_TOKEN_KIND_WEIGHTS[k])]))
-    target = draw(st.sampled_from(targets))
+    token_kind = draw(_weighted(kinds))
+    target = draw(_sampled(targets))
     if token_kind == "application":
-        return PermissionContext(
-            token_kind, app_roles=draw(_sets_of(ALL_APP_ROLES, max_size=3)), target=target
-        )
+        return PermissionContext(token_kind, app_roles=draw(_APP_ROLE_SETS), target=target)
     if token_kind == "none":
         return PermissionContext(token_kind, target=target)
-    scopes = draw(_scope_sets())
-    roles = draw(_directory_role_sets())
-    return PermissionContext(token_kind, scopes=scopes, directory_roles=roles, target=target)
+    return PermissionContext(
+        token_kind, scopes=draw(_SCOPE_SETS), directory_roles=draw(_ROLE_SETS), target=target
+    )
 
 
 def permission_contexts(

@@ -102,19 +102,26 @@ def _context_line(context: PermissionContext) -> str:
     return f"{context.token_kind:<16} -> {context.target:<15} claims={list(claims)}{roles}"
 
 
-def sample_report(count: int = 20, *, seed: int = 0) -> str:
+def sample_report(count: int = 20, *, seed: int = 0, draws: int | None = None) -> str:
     """A text report: ``count`` values from each strategy and the label counts over a larger draw.
 
     Sections: valid numbers (with a summary of regions, country-code lengths and extensions over
     the larger draw), invalid and gray numbers with their labels (and per-label counts), unknown
-    phone types, malformed method ids and permission contexts. Deterministic for a given ``seed``.
-    Raises ``ValueError`` unless ``count`` is a positive int.
+    phone types, malformed method ids and permission contexts. ``draws``: how many values the
+    counts are taken over (default ``max(500, 10 * count)``; at least ``count``).
+
+    Deterministic: the same ``seed`` gives the same report in the same program. (Hypothesis also
+    draws constants it finds in the program's own loaded modules, so a report made inside a test
+    run can differ from the command line's.) Raises ``ValueError`` for a ``count`` or ``draws``
+    that is not a positive int.
     """
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise ValueError(f"count={count!r} must be a positive int")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ValueError(f"seed={seed!r} must be an int")
-    tally_draws = max(MIN_TALLY_DRAWS, 10 * count)
+    if draws is not None and (isinstance(draws, bool) or not isinstance(draws, int) or draws < 1):
+        raise ValueError(f"draws={draws!r} must be None or a positive int")
+    tally_draws = max(count, draws) if draws is not None else max(MIN_TALLY_DRAWS, 10 * count)
     draw: Callable[[st.SearchStrategy[T], int], list[T]] = lambda s, n: draw_examples(s, n, seed=seed)  # noqa: E731
 
     lines = [
@@ -147,9 +154,10 @@ def sample_report(count: int = 20, *, seed: int = 0) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m strategies [--count N] [--seed S]``: print :func:`sample_report`."""
+    """``python -m strategies [--count N] [--seed S] [--draws D]``: print :func:`sample_report`."""
     parser = argparse.ArgumentParser(prog="python -m strategies", description="Print sample_report().")
     parser.add_argument("--count", type=int, default=20, help="examples per strategy (default 20)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--draws", type=int, default=None, help="draws the label counts are taken over")
     args = parser.parse_args(argv)
-    print(sample_report(args.count, seed=args.seed), end="")
+    print(sample_report(args.count, seed=args.seed, draws=args.draws), end="")
