@@ -14,11 +14,15 @@ import phonenumbers
 from hypothesis import strategies as st
 
 from strategies import _drawing as d
-from strategies import _phone_pools as pools
 from strategies._valid_values import PARTS, PARTS_WITHOUT_EXTENSION
 from strategies._validation import check_choices
 from strategies.labelled import Labelled, labelled
-from strategies.phone_grammar import MAX_EXTENSION_DIGITS
+from strategies.phone_grammar import (
+    MAX_EXTENSION_DIGITS,
+    MAX_NATIONAL_DIGITS,
+    MAX_TOTAL_DIGITS,
+    MIN_NATIONAL_DIGITS,
+)
 
 GRAY_LABELS: Final = (
     "no_space_after_country_code",
@@ -129,14 +133,14 @@ def _non_ascii_digits(draw: st.DrawFn) -> str:
 @st.composite
 def _unassigned_country_code(draw: st.DrawFn) -> str:
     cc = draw(d.sampled(UNASSIGNED_COUNTRY_CODES))
-    length = draw(d.integers(pools.MIN_NATIONAL_DIGITS, pools.MAX_TOTAL_DIGITS - len(cc)))
+    length = draw(d.integers(MIN_NATIONAL_DIGITS, MAX_TOTAL_DIGITS - len(cc)))
     return f"+{cc} {d.scattered_digits(draw, length)}"
 
 
 @st.composite
 def _national_number_too_short(draw: st.DrawFn) -> str:
     parts = draw(PARTS_WITHOUT_EXTENSION)
-    length = draw(d.integers(1, pools.MIN_NATIONAL_DIGITS - 1))
+    length = draw(d.integers(1, MIN_NATIONAL_DIGITS - 1))
     return f"+{parts.country_code} {parts.national[:length]}"
 
 
@@ -149,7 +153,7 @@ def _padded(draw: st.DrawFn, national: str, length: int) -> str:
 @st.composite
 def _national_number_too_long(draw: st.DrawFn) -> str:
     parts = draw(PARTS_WITHOUT_EXTENSION)
-    length = draw(d.integers(pools.MAX_NATIONAL_DIGITS + 1, pools.MAX_NATIONAL_DIGITS + 3))
+    length = draw(d.integers(MAX_NATIONAL_DIGITS + 1, MAX_NATIONAL_DIGITS + 3))
     return f"+{parts.country_code} {_padded(draw, parts.national, length)}"
 
 
@@ -159,7 +163,7 @@ def _too_many_digits(draw: st.DrawFn) -> str:
     cc = parts.country_code
     if len(cc) == 1:  # a 1-digit code cannot pass 15 digits with at most 14 national digits
         cc = draw(d.sampled(_LONG_CODES))
-    length = draw(d.integers(pools.MAX_TOTAL_DIGITS + 1 - len(cc), pools.MAX_NATIONAL_DIGITS))
+    length = draw(d.integers(MAX_TOTAL_DIGITS + 1 - len(cc), MAX_NATIONAL_DIGITS))
     return f"+{cc} {_padded(draw, parts.national, length)}"
 
 

@@ -16,12 +16,7 @@ from typing import Final, NamedTuple
 import phonenumbers
 from phonenumbers import PhoneMetadata, PhoneNumber
 
-MIN_NATIONAL_DIGITS: Final = 4
-"""Fewest national digits of a valid number (contract §1)."""
-MAX_NATIONAL_DIGITS: Final = 14
-"""Most national digits of a valid number (contract §1)."""
-MAX_TOTAL_DIGITS: Final = 15
-"""Most digits of country code plus national number (contract §1; E.164)."""
+from strategies.phone_grammar import MAX_NATIONAL_DIGITS, MAX_TOTAL_DIGITS, MIN_NATIONAL_DIGITS
 
 SUPPORTED_REGIONS: Final = tuple(sorted(phonenumbers.SUPPORTED_REGIONS))
 """Every geographic region phonenumbers has metadata for (ISO 3166 alpha-2, upper case)."""

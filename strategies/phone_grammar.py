@@ -16,11 +16,15 @@ from typing import Final, Literal
 
 import phonenumbers
 
-from strategies._phone_pools import MAX_NATIONAL_DIGITS, MAX_TOTAL_DIGITS, MIN_NATIONAL_DIGITS
-
 Verdict = Literal["valid", "invalid", "gray"]
 """What the spec requires of an implementation for a value: accept, reject, or nothing."""
 
+MIN_NATIONAL_DIGITS: Final = 4
+"""Fewest national digits of a valid number (contract §1)."""
+MAX_NATIONAL_DIGITS: Final = 14
+"""Most national digits of a valid number (contract §1)."""
+MAX_TOTAL_DIGITS: Final = 15
+"""Most digits of country code plus national number together (contract §1; E.164's limit)."""
 MAX_EXTENSION_DIGITS: Final = 10
 """Most extension digits of a valid number (contract §1)."""
 
