@@ -29,6 +29,8 @@ from strategies.methods import (
 from strategies.permissions import (
     ALL_APP_ROLES,
     ALL_SCOPES,
+    BROKEN_TOKEN_KINDS,
+    DELEGATED_FAMILIES,
     DIRECTORY_ROLES,
     TARGETS,
     TOKEN_KINDS,
@@ -59,6 +61,8 @@ from strategies.samples import sample_report
 __all__ = [
     "ALL_APP_ROLES",
     "ALL_SCOPES",
+    "BROKEN_TOKEN_KINDS",
+    "DELEGATED_FAMILIES",
     "DIRECTORY_ROLES",
     "GRAY_LABELS",
     "GRAY_PHONE_TYPES",

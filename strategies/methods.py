@@ -125,7 +125,11 @@ def _flip_case(text: str, positions: set[int]) -> str:
 
 
 def _is_unknown_type(value: str) -> bool:
-    return value not in PHONE_METHOD_IDS and value.casefold() != "unknownfuturevalue"
+    return (
+        value not in PHONE_METHOD_IDS
+        and value not in GRAY_PHONE_TYPES
+        and value.casefold() != "unknownfuturevalue"
+    )
 
 
 def _is_unknown_type_ignoring_case(value: str) -> bool:

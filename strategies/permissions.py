@@ -160,7 +160,7 @@ def _in_order(values: Iterable[str], order: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _sets_of(elements: tuple[str, ...], *, max_size: int) -> st.SearchStrategy[tuple[str, ...]]:
-    """Tuples in ``elements`` order: none, exactly one (favoured), a family pair, or any few."""
+    """Tuples in ``elements`` order: none, exactly one, or a few (2 to ``max_size``)."""
     some = st.sets(st.sampled_from(elements), min_size=2, max_size=max_size)
     return st.one_of(
         st.just(()),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import collections
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TypeVar
 
 import hypothesis
@@ -39,7 +39,8 @@ def draw_examples(strategy: st.SearchStrategy[T], count: int, *, seed: int = 0) 
     """Draw ``count`` values of ``strategy`` deterministically (Hypothesis engine, fixed seed).
 
     Hypothesis's first test case is the simplest value (what a failure would shrink to); the rest
-    are random under ``seed``. Not to be called from inside a running Hypothesis test.
+    are random under ``seed``. Fewer than ``count`` come back when the strategy has fewer distinct
+    values. Not to be called from inside a running Hypothesis test.
     """
     values: list[T] = []
 
@@ -122,7 +123,9 @@ def sample_report(count: int = 20, *, seed: int = 0, draws: int | None = None) -
     if draws is not None and (isinstance(draws, bool) or not isinstance(draws, int) or draws < 1):
         raise ValueError(f"draws={draws!r} must be None or a positive int")
     tally_draws = max(count, draws) if draws is not None else max(MIN_TALLY_DRAWS, 10 * count)
-    draw: Callable[[st.SearchStrategy[T], int], list[T]] = lambda s, n: draw_examples(s, n, seed=seed)  # noqa: E731
+
+    def draw(strategy: st.SearchStrategy[T], n: int) -> list[T]:
+        return draw_examples(strategy, n, seed=seed)
 
     lines = [
         f"Strategy samples: count={count}, seed={seed} "
