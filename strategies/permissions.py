@@ -85,8 +85,6 @@ DIRECTORY_ROLES: Final = MappingProxyType(
 )
 """Directory role name -> role template id (the ``wids`` claim), the 15 roles of facts §4.3."""
 
-_DELEGATED_LIKE: Final = frozenset({"delegated", "personal_account", *BROKEN_TOKEN_KINDS})
-
 
 @dataclass(frozen=True, slots=True)
 class PermissionContext:
@@ -95,7 +93,10 @@ class PermissionContext:
     ``scopes`` (delegated ``scp``) and ``directory_roles`` (names, keys of :data:`DIRECTORY_ROLES`)
     belong to delegated-like tokens (delegated, personal account, broken); ``app_roles`` (``roles``)
     to application tokens; ``none`` carries nothing. For a broken token they are what it claims.
-    Scopes and app roles need not be among :data:`ALL_SCOPES` / :data:`ALL_APP_ROLES`.
+    :func:`permission_contexts` draws only such consistent contexts; construction checks the field
+    types, the token kind, the target and the role names, not that consistency (a profile may
+    describe an odd token). Scopes and app roles need not be among :data:`ALL_SCOPES` /
+    :data:`ALL_APP_ROLES`.
     """
 
     token_kind: TokenKind
@@ -116,12 +117,6 @@ class PermissionContext:
         unknown = [r for r in self.directory_roles if r not in DIRECTORY_ROLES]
         if unknown:
             raise InvalidArgument(f"unknown directory role(s) {unknown!r}; expected keys of DIRECTORY_ROLES")
-        if self.token_kind not in _DELEGATED_LIKE and (self.scopes or self.directory_roles):
-            raise InvalidArgument(
-                f"a {self.token_kind!r} token carries no delegated scopes or directory roles"
-            )
-        if self.token_kind != "application" and self.app_roles:
-            raise InvalidArgument(f"a {self.token_kind!r} token carries no application roles")
 
     @property
     def role_template_ids(self) -> tuple[str, ...]:

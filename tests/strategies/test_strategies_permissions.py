@@ -132,12 +132,11 @@ def test_permission_contexts_rejects_impossible_arguments(kwargs: dict[str, obje
         {"token_kind": "delegated", "target": "nobody"},
         {"token_kind": "delegated", "directory_roles": ("Global Administrator",)},
         {"token_kind": "delegated", "scopes": ["UserAuthenticationMethod.Read"]},
-        {"token_kind": "application", "scopes": ("UserAuthenticationMethod.Read",)},
-        {"token_kind": "delegated", "app_roles": ("UserAuthenticationMethod.Read.All",)},
-        {"token_kind": "none", "directory_roles": ("global_reader",)},
+        {"token_kind": "delegated", "app_roles": "UserAuthenticationMethod.Read.All"},
+        {"token_kind": "none", "directory_roles": ("global_reader", 3)},
     ],
 )
-def test_permission_context_rejects_inconsistent_data(kwargs: dict[str, object]) -> None:
+def test_permission_context_rejects_malformed_data(kwargs: dict[str, object]) -> None:
     with pytest.raises(InvalidArgument):
         PermissionContext(**kwargs)  # type: ignore[arg-type]
 
