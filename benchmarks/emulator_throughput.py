@@ -181,6 +181,13 @@ def wait_ready(proc: subprocess.Popen[bytes], url: str, token: str, log_path: Pa
     raise SystemExit(f"emulator not ready after {timeout_s} s:\n{log_path.read_text(errors='replace')}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far, from /proc/PID/stat."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+        fields = fh.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 def rss_kib(pid: int) -> dict[str, int]:
     """VmRSS and VmHWM (peak RSS) of a process, in KiB, from /proc/PID/status."""
     values: dict[str, int] = {}
@@ -214,6 +221,20 @@ def populate(base_url: str, token: str, user_ids: Sequence[str], threads: int = 
         return sum(pool.map(work, chunks))
 
 
+def verify_numbers(base_url: str, token: str, user_ids: Sequence[str], samples: int = 20) -> list[str]:
+    """After the load: sampled users hold one of their own two numbers (nothing corrupted or mixed up)."""
+    problems: list[str] = []
+    step = max(1, len(user_ids) // samples)
+    with requests.Session() as session:
+        session.headers["Authorization"] = f"Bearer {token}"
+        for index in range(0, len(user_ids), step):
+            r = session.get(f"{base_url}/users/{user_ids[index]}/authentication/phoneMethods/{MOBILE_ID}")
+            expected = {phone_number(index, 0), phone_number(index, 1)}
+            if r.status_code != 200 or r.json().get("phoneNumber") not in expected:
+                problems.append(f"user #{index}: {r.status_code} {r.text[:200]}")
+    return problems
+
+
 # --------------------------------------------------------------------------- load drivers
 
 
@@ -230,6 +251,8 @@ class Result:
     non_2xx: int
     socket_errors: int
     driver: str
+    emulator_cpu: float = 0.0
+    """CPU seconds the emulator used per wall-clock second of the run (1.0 = one core busy)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -414,15 +437,23 @@ def markdown_report(
     lines = [
         f"### Emulator throughput ({users:,} users, loopback, {os.cpu_count()} CPUs)",
         "",
-        "| operation | connections | driver | requests/s | p50 (ms) | p99 (ms) | requests | non-2xx "
-        "| socket errors |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|",
+        "| operation | connections | driver | requests/s | p50 (ms) | p99 (ms) | emulator CPU | requests "
+        "| non-2xx | socket errors |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         lines.append(
             f"| {r.operation} | {r.connections} | {r.driver} | {r.rps:,.0f} | {r.p50_ms:.2f} "
-            f"| {r.p99_ms:.2f} | {r.requests:,} | {r.non_2xx:,} | {r.socket_errors:,} |"
+            f"| {r.p99_ms:.2f} | {r.emulator_cpu:.0%} | {r.requests:,} | {r.non_2xx:,} "
+            f"| {r.socket_errors:,} |"
         )
+    load1, load5, _ = os.getloadavg()
+    lines += [
+        "",
+        f"Host load average at the end: {load1:.2f} (1 min), {load5:.2f} (5 min). Emulator CPU near 100% "
+        "means the emulator (one Python process) is the limit; well below it, the host or the load "
+        "generator is.",
+    ]
     lines += ["", "| emulator memory | VmRSS (MB) | VmHWM (MB) |", "|---|---:|---:|"]
     for stage, values in rss.items():
         lines.append(
@@ -483,6 +514,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=1,
         help="wrk threads / httpx processes (default 1: leave CPUs to the emulator)",
     )
+    parser.add_argument(
+        "--warmup", type=float, default=2.0, help="untimed GET load before measuring, seconds (default 2)"
+    )
     parser.add_argument("--startup-timeout", type=float, default=120.0)
     parser.add_argument("--json", type=Path, help="also write the raw results as JSON here")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
@@ -526,32 +560,32 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"{failed} POSTs failed during setup; log:\n{log_path.read_text(errors='replace')}"
                 )
             rss["after populating phones"] = rss_kib(proc.pid)
+
+            def measure(operation: str, c: int, duration: float) -> Result:
+                if wrk is not None:
+                    return run_wrk(
+                        wrk, origin, operation, c, args.threads, duration, profile.user_ids, token, workdir
+                    )
+                return run_httpx(base_url, operation, c, args.threads, duration, profile.user_ids, token)
+
+            if args.warmup > 0:  # untimed: warm caches and the allocator before the first measured cell
+                measure("GET method", max(levels), args.warmup)
             results: list[Result] = []
             for operation in operations:
                 for c in levels:
-                    if wrk is not None:
-                        r = run_wrk(
-                            wrk,
-                            origin,
-                            operation,
-                            c,
-                            args.threads,
-                            args.duration,
-                            profile.user_ids,
-                            token,
-                            workdir,
-                        )
-                    else:
-                        r = run_httpx(
-                            base_url, operation, c, args.threads, args.duration, profile.user_ids, token
-                        )
+                    cpu0 = cpu_seconds(proc.pid)
+                    r = measure(operation, c, args.duration)
+                    r.emulator_cpu = (cpu_seconds(proc.pid) - cpu0) / r.duration_s if r.duration_s else 0.0
                     print(
                         f"{operation:<10} c={c:<3} {r.rps:>9,.0f} req/s  p50 {r.p50_ms:.2f} ms  "
-                        f"p99 {r.p99_ms:.2f} ms  non-2xx {r.non_2xx}",
+                        f"p99 {r.p99_ms:.2f} ms  emulator CPU {r.emulator_cpu:.0%}  non-2xx {r.non_2xx}",
                         file=sys.stderr,
                     )
                     results.append(r)
             rss["after load"] = rss_kib(proc.pid)
+            problems = verify_numbers(base_url, token, profile.user_ids)
+            if problems:
+                raise SystemExit("stored numbers are not the ones sent:\n" + "\n".join(problems))
             if proc.poll() is not None:
                 raise SystemExit(f"emulator died during the run:\n{log_path.read_text(errors='replace')}")
 
