@@ -114,9 +114,7 @@ PARTS_WITHOUT_EXTENSION: Final = _valid_parts(None, False)
 """:data:`PARTS` without extensions."""
 
 
-def valid_phone_numbers(
-    *, regions: Iterable[str] | None = None, extensions: bool = True
-) -> st.SearchStrategy[str]:
+def valid_phone_numbers(*, regions: Iterable[str] | None = None, extensions: bool = True) -> st.SearchStrategy[str]:
     """Draw phone numbers every correct implementation must accept (``spec_verdict`` "valid").
 
     Form ``+{country code} {national number}`` with, if ``extensions``, sometimes ``x{extension}``

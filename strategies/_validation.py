@@ -27,15 +27,12 @@ def check_choices(
         return tuple(allowed)
     if isinstance(values, str | bytes):
         raise InvalidArgument(
-            f"{name}={values!r} must be a collection of {what}s, not a single string; "
-            f"did you mean {name}=[{values!r}]?"
+            f"{name}={values!r} must be a collection of {what}s, not a single string; did you mean {name}=[{values!r}]?"
         )
     try:
         chosen = tuple(dict.fromkeys(values))
     except TypeError:
-        raise InvalidArgument(
-            f"{name}={values!r} must be None or a collection of {what}s (strings)"
-        ) from None
+        raise InvalidArgument(f"{name}={values!r} must be None or a collection of {what}s (strings)") from None
     if not chosen:
         raise InvalidArgument(f"{name} must not be empty: nothing could be drawn (pass None for all {what}s)")
     unknown = [v for v in chosen if v not in allowed]

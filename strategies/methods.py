@@ -113,10 +113,7 @@ def unknown_phone_types(*, case_variants: bool = True) -> st.SearchStrategy[str]
 def _case_variants() -> st.SearchStrategy[str]:
     """Each type with the case of some of its letters (at least one) flipped."""
     return st.one_of(
-        [
-            st.sets(st.integers(0, len(t) - 1), min_size=1).map(functools.partial(_flip_case, t))
-            for t in PHONE_TYPES
-        ]
+        [st.sets(st.integers(0, len(t) - 1), min_size=1).map(functools.partial(_flip_case, t)) for t in PHONE_TYPES]
     )
 
 
@@ -125,11 +122,7 @@ def _flip_case(text: str, positions: set[int]) -> str:
 
 
 def _is_unknown_type(value: str) -> bool:
-    return (
-        value not in PHONE_METHOD_IDS
-        and value not in GRAY_PHONE_TYPES
-        and value.casefold() != "unknownfuturevalue"
-    )
+    return value not in PHONE_METHOD_IDS and value not in GRAY_PHONE_TYPES and value.casefold() != "unknownfuturevalue"
 
 
 def _is_unknown_type_ignoring_case(value: str) -> bool:

@@ -155,24 +155,16 @@ def _in_order(values: Iterable[str], order: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _sets_of(elements: tuple[str, ...], *, max_size: int) -> st.SearchStrategy[tuple[str, ...]]:
-    """Tuples in ``elements`` order: none, exactly one, or a few (2 to ``max_size``)."""
+    """Tuples in ``elements`` order: none, exactly one (twice as likely), or a few (2 to ``max_size``)."""
+    singles = [st.sampled_from(elements).map(lambda e: (e,)) for _ in range(2)]  # distinct objects
     some = st.sets(st.sampled_from(elements), min_size=2, max_size=max_size)
-    return st.one_of(
-        st.just(()),
-        st.sampled_from(elements).map(lambda e: (e,)),
-        some.map(lambda s: _in_order(s, elements)),
-    )
+    return st.one_of(st.just(()), *singles, some.map(lambda s: _in_order(s, elements)))
 
 
 # A scope with its .All twin, or with its other-family twin: the boundaries that matter most.
 _SCOPE_TWINS: Final = tuple(
-    (f"{family}.{level}", f"{family}.{level}.All")
-    for family in DELEGATED_FAMILIES
-    for level in ("Read", "ReadWrite")
-) + tuple(
-    (f"{DELEGATED_FAMILIES[0]}.{level}", f"{DELEGATED_FAMILIES[1]}.{level}")
-    for level in ("Read", "ReadWrite")
-)
+    (f"{family}.{level}", f"{family}.{level}.All") for family in DELEGATED_FAMILIES for level in ("Read", "ReadWrite")
+) + tuple((f"{DELEGATED_FAMILIES[0]}.{level}", f"{DELEGATED_FAMILIES[1]}.{level}") for level in ("Read", "ReadWrite"))
 
 _SCOPE_SETS: Final = _sets_of(ALL_SCOPES, max_size=4) | st.sampled_from(_SCOPE_TWINS).map(
     lambda twins: _in_order(twins, ALL_SCOPES)
@@ -194,18 +186,14 @@ def _sampled(values: tuple[Target, ...]) -> st.SearchStrategy[Target]:
 
 
 @st.composite
-def _contexts(
-    draw: st.DrawFn, kinds: tuple[TokenKind, ...], targets: tuple[Target, ...]
-) -> PermissionContext:
+def _contexts(draw: st.DrawFn, kinds: tuple[TokenKind, ...], targets: tuple[Target, ...]) -> PermissionContext:
     token_kind = draw(_weighted(kinds))
     target = draw(_sampled(targets))
     if token_kind == "application":
         return PermissionContext(token_kind, app_roles=draw(_APP_ROLE_SETS), target=target)
     if token_kind == "none":
         return PermissionContext(token_kind, target=target)
-    return PermissionContext(
-        token_kind, scopes=draw(_SCOPE_SETS), directory_roles=draw(_ROLE_SETS), target=target
-    )
+    return PermissionContext(token_kind, scopes=draw(_SCOPE_SETS), directory_roles=draw(_ROLE_SETS), target=target)
 
 
 def permission_contexts(

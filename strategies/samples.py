@@ -145,12 +145,8 @@ def sample_report(count: int = 20, *, seed: int = 0, draws: int | None = None) -
         lines += _section(title, [*examples, *_tally(labels, drawn)])
 
     few = 5 * count
-    lines += _section(
-        "unknown_phone_types()", map(repr, _spread_out(draw(unknown_phone_types(), few), count))
-    )
-    lines += _section(
-        "malformed_method_ids()", map(repr, _spread_out(draw(malformed_method_ids(), few), count))
-    )
+    lines += _section("unknown_phone_types()", map(repr, _spread_out(draw(unknown_phone_types(), few), count)))
+    lines += _section("malformed_method_ids()", map(repr, _spread_out(draw(malformed_method_ids(), few), count)))
     contexts = _spread_out(draw(permission_contexts(), few), count)
     lines += _section("permission_contexts()", map(_context_line, contexts))
     return "\n".join(lines).rstrip() + "\n"

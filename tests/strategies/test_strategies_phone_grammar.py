@@ -95,9 +95,7 @@ def test_valid(value: str) -> None:
     assert is_spec_valid(value)
 
 
-@pytest.mark.parametrize(
-    ("label", "value"), [(label, v) for label, values in INVALID.items() for v in values]
-)
+@pytest.mark.parametrize(("label", "value"), [(label, v) for label, values in INVALID.items() for v in values])
 def test_invalid(label: str, value: object) -> None:
     assert invalid_reason(value) == label
     assert spec_verdict(value) == "invalid"
