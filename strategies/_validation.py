@@ -19,7 +19,8 @@ def check_choices(
 ) -> tuple[str, ...]:
     """Validate an optional collection of choices; ``None`` means all of ``allowed``.
 
-    Returns the chosen values as a tuple without duplicates, in the order given. Raises
+    Returns the chosen values as a tuple without duplicates, in the order of ``allowed`` (so that a
+    set, whose order varies between runs, draws the same as a list: derandomized tests stay so). Raises
     :class:`InvalidArgument` for a single string instead of a collection, a non-iterable, an empty
     collection, or a value not in ``allowed``.
     """
@@ -48,4 +49,4 @@ def check_choices(
         raise InvalidArgument(
             f"{name} contains unknown {what}(s) {unknown!r}{hint}; expected values among {shown}{more}"
         )
-    return chosen
+    return tuple(v for v in allowed if v in chosen)

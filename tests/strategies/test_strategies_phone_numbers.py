@@ -196,3 +196,9 @@ def test_labelled_reads_well() -> None:
     assert (label, value) == ("no_leading_plus", "15555551234")
     with pytest.raises(AttributeError):
         drawn.label = "other"  # type: ignore[misc]
+
+
+def test_the_order_of_regions_does_not_matter() -> None:
+    as_list = draw_examples(valid_phone_numbers(regions=["GB", "DE"]), 50, seed=3)
+    as_set = draw_examples(valid_phone_numbers(regions={"DE", "GB"}), 50, seed=3)
+    assert as_list == as_set
