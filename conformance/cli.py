@@ -85,6 +85,7 @@ def add_run_options(run: argparse.ArgumentParser) -> None:
     run.add_argument("--plan", action="store_true", help="print the requests the run would make; send nothing")
     run.add_argument("--i-understand-this-writes", action="store_true", dest="allow_writes")
     run.add_argument("--verbose", "-v", action="store_true", help="pytest's full output")
+    run.add_argument("--no-shrink", action="store_true", help="report failing examples unshrunk (faster)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -41,6 +41,7 @@ class Outcome:
     counterexample: str | None = None
     claimed_rules: list[str] = field(default_factory=list)
     description: str = ""
+    time_to_kill_s: float | None = None
 
     @property
     def killed(self) -> bool:
@@ -64,7 +65,7 @@ def _edition_args(rules: tuple[str, ...]) -> list[str]:
 
 def _run_one(name: str, extra: list[str], budget: list[str], out_root: Path) -> Outcome:
     out = out_root / name
-    cmd = [sys.executable, "-m", "conformance", "run", *budget, *extra, "--results-dir", str(out)]
+    cmd = [sys.executable, "-m", "conformance", "run", *budget, *extra, "--no-shrink", "--results-dir", str(out)]
     started = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
                           check=False)
@@ -77,6 +78,8 @@ def _run_one(name: str, extra: list[str], budget: list[str], out_root: Path) -> 
         outcome.failed_rules = failing
         if failing:
             outcome.counterexample = data["rules"][failing[0]].get("counterexample")
+        kills = [t["failed_at_s"] for t in data["tests"] if t.get("failed_at_s") is not None]
+        outcome.time_to_kill_s = min(kills) if kills else None
     elif proc.returncode:
         outcome.counterexample = (proc.stderr or proc.stdout)[-800:]
     return outcome
@@ -150,11 +153,13 @@ def render_markdown(report: dict[str, Any]) -> str:
              f"{report['killed']} of {len(report['faults'])} faults killed in {report['seconds']} s.", "",
              "| clean run | exit | seconds |", "|---|---|---|"]
     lines += [f"| {c['name']} | {c['exit_code']} | {c['seconds']} |" for c in report["clean"]]
-    lines += ["", "| fault | verdict | rules that failed | claimed rule caught | seconds |", "|---|---|---|---|---|"]
+    lines += ["", "| fault | verdict | rules that failed | claimed rule caught | time to kill (s) | run (s) |",
+              "|---|---|---|---|---|---|"]
     for f in report["faults"]:
         verdict = "killed" if f["killed"] else "SURVIVED"
         caught = "yes" if f["claimed_caught"] else "no"
-        lines.append(f"| `{f['name']}` | {verdict} | {', '.join(f['failed_rules']) or '-'} | {caught} | {f['seconds']} |")
+        lines.append(f"| `{f['name']}` | {verdict} | {', '.join(f['failed_rules']) or '-'} | {caught} "
+                     f"| {f['time_to_kill_s'] if f['time_to_kill_s'] is not None else '-'} | {f['seconds']} |")
     if report["unproven_rules"]:
         lines += ["", "Unproven rules (no fault breaks them): " + ", ".join(f"`{r}`" for r in report["unproven_rules"])]
     first = [f for f in report["faults"] if f["killed"] and f["counterexample"]]

@@ -27,6 +27,8 @@ def pytest_args(args: argparse.Namespace, results_dir: Path) -> list[str]:
             out += [f"--{flag.replace('_', '-')}", str(value)]
     if args.quick:
         out.append("--quick")
+    if getattr(args, "no_shrink", False):
+        out.append("--no-shrink")
     for rule in args.rule:
         out += ["--rule", rule]
     for fault in args.emulator_fault:

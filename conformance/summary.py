@@ -17,7 +17,8 @@ def rule_table(data: dict[str, Any], *, only_applicable: bool = True) -> str:
     for rid, r in data["rules"].items():
         if only_applicable and not r.get("applies", True) and r["verdict"] in {"skipped", "not-run"}:
             continue
-        rows.append(f"  {SYMBOL.get(r['verdict'], r['verdict']):<8} {rid:<36} {RULES[rid].severity if rid in RULES else ''}")
+        severity = RULES[rid].severity if rid in RULES else ""
+        rows.append(f"  {SYMBOL.get(r['verdict'], r['verdict']):<8} {rid:<36} {severity}")
     return "\n".join(rows)
 
 

@@ -52,7 +52,8 @@ def test_list_answers_200_with_a_value_array(target: Target, user_of) -> None:
     r = target.client.list(prefix, token)
     expect_status(r, 200, "listing phone methods")
     body = r.json()
-    assert isinstance(body, dict) and isinstance(body.get("value"), list), f"list body is not {{'value': [...]}}: {body!r:.200}"
+    assert isinstance(body, dict) and isinstance(body.get("value"), list), (
+        f"list body is not {{'value': [...]}}: {body!r:.200}")
     kinds = [i.get("phoneType") for i in body["value"]]
     assert len(kinds) == len(set(kinds)) <= 3 and set(kinds) <= set(PHONE_TYPES), f"listed types {kinds}"
     if target.profile.mode != "readonly":

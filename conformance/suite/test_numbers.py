@@ -21,15 +21,21 @@ from conformance.numbers import fresh_number
 from conformance.plugin import suite_settings
 from conformance.target import Target
 from strategies.methods import PHONE_METHOD_IDS
-from strategies.phone_numbers import gray_zone_phone_numbers, invalid_phone_numbers
+from strategies.phone_numbers import GRAY_LABELS, INVALID_LABELS, gray_zone_phone_numbers, invalid_phone_numbers
 
 
 @pytest.mark.smoke
 @pytest.mark.rule("number-invalid-rejected")
-@suite_settings()
-@given(bad=invalid_phone_numbers(), operation=st.sampled_from(["update", "create"]))
-def test_invalid_number_is_rejected_and_nothing_changes(target: Target, user_of, observe, bad, operation) -> None:
-    """Every value no correct implementation may accept is rejected (4xx), and the read-back is unchanged."""
+@pytest.mark.parametrize("label", INVALID_LABELS)
+@suite_settings(0.34)
+@given(data=st.data(), operation=st.sampled_from(["update", "create"]))
+def test_invalid_number_is_rejected_and_nothing_changes(target: Target, user_of, observe, label, data,
+                                                        operation) -> None:
+    """Every value no correct implementation may accept is rejected (4xx), and the read-back is unchanged.
+
+    One test per defect label, so that each kind of garbage is sent on every run.
+    """
+    bad = data.draw(invalid_phone_numbers(labels=[label]), label="invalid number")
     user = user_of("ordinary_target")
     target.reset(user, {"mobile": fresh_number()})
     before = snapshot(target, user)
@@ -46,14 +52,16 @@ def test_invalid_number_is_rejected_and_nothing_changes(target: Target, user_of,
 
 
 @pytest.mark.rule("gray-zone-consistent")
-@suite_settings()
-@given(gray=gray_zone_phone_numbers())
-def test_gray_zone_outcome_is_recorded_and_consistent(target: Target, user_of, observe, gray) -> None:
+@pytest.mark.parametrize("label", GRAY_LABELS)
+@suite_settings(0.2)
+@given(data=st.data())
+def test_gray_zone_outcome_is_recorded_and_consistent(target: Target, user_of, observe, label, data) -> None:
     """A number the spec leaves open may be accepted or rejected; the target must stay consistent.
 
     Recorded: status and stored value. Asserted: no 5xx; a 2xx leaves a number in the spec's form;
     a 4xx leaves everything as it was.
     """
+    gray = data.draw(gray_zone_phone_numbers(labels=[label]), label="gray number")
     user = user_of("ordinary_target")
     target.reset(user, {"mobile": fresh_number()})
     before = snapshot(target, user)

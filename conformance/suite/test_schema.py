@@ -30,8 +30,9 @@ FORMS = itertools.cycle(["id", "upn"])
 
 
 def _config(mode: str) -> schemathesis.Config:
+    examples = suite_settings(0.5).max_examples  # schemathesis reads its own budget, not @settings
     return schemathesis.Config.from_dict(
-        {"generation": {"mode": mode, "deterministic": True, "database": "none"}})
+        {"generation": {"mode": mode, "deterministic": True, "database": "none", "max-examples": examples}})
 
 
 POSITIVE = schemathesis.openapi.from_path(SPEC, config=_config("positive"))

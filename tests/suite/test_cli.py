@@ -74,9 +74,10 @@ def test_unreachable_target_is_exit_3(tmp_path: Path) -> None:
 def test_missing_token_is_exit_2(tmp_path: Path) -> None:
     profile = (ROOT / "conformance" / "targets" / "emulator.toml").read_text()
     profile = profile.replace('base_url = ""', 'base_url = "http://127.0.0.1:9/v1.0"')
-    profile = profile.replace('kind = "mint"', 'kind = "static"\nstatic = [{name = "admin", env = "GPC_NO_SUCH_TOKEN", '
-                              'kind = "delegated", user = "patti1", scopes = ["UserAuthenticationMethod.ReadWrite.All"], '
-                              'directory_roles = ["privileged_authentication_administrator"]}]')
+    static = ('kind = "static"\nstatic = [{name = "admin", env = "GPC_NO_SUCH_TOKEN", kind = "delegated", '
+              'user = "patti1", scopes = ["UserAuthenticationMethod.ReadWrite.All"], '
+              'directory_roles = ["privileged_authentication_administrator"]}]')
+    profile = profile.replace('kind = "mint"', static)
     path = tmp_path / "static.toml"
     path.write_text(profile)
     proc = cli("run", "--target", str(path), env={k: v for k, v in __import__("os").environ.items()
