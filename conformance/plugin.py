@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis.errors import InvalidArgument
 
 from conformance.errors import ToolError
@@ -41,6 +41,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--emulator-fault", action="append", default=[],
                     help="embedded emulator: seed this fault (repeatable)")
     group.addoption("--results-dir", default=None, help="where results.json and summary.md go")
+    group.addoption("--no-shrink", action="store_true",
+                    help="report the first failing example unshrunk (faster; the kill matrix uses it)")
     group.addoption("--i-understand-this-writes", action="store_true", dest="allow_writes",
                     help="allow mode=full against a tenant")
 
@@ -63,6 +65,7 @@ def pytest_configure(config: pytest.Config) -> None:
         database=None,
         suppress_health_check=_HEALTH,
         print_blob=False,
+        phases=_phases(config.getoption("--no-shrink")),
     )
     unknown = [r for r in config.getoption("--rule") if r not in RULES]
     if unknown:
@@ -71,6 +74,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
     config.pluginmanager.register(results.ResultCollector(config), "conformance-results")
     config.pluginmanager.import_plugin("conformance.allure_labels")
+
+
+def _phases(no_shrink: bool) -> tuple[Phase, ...]:
+    return tuple(p for p in Phase if not (no_shrink and p in (Phase.shrink, Phase.explain)))
 
 
 def suite_settings(fraction: float = 1.0, **overrides: Any) -> settings:
