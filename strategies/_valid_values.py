@@ -1,8 +1,9 @@
 """Valid phone numbers: the strategy behind :func:`strategies.phone_numbers.valid_phone_numbers`.
 
 Drawing is a few index look-ups into per-region pools of real numbers (``_phone_pools``): one
-choice for the pool (a region, the shortest or longest numbers, or the spec examples), one for the
-number, one or two for the extension. No phonenumbers call happens while drawing.
+choice for the kind (a region, the shortest or longest numbers, the spec examples), one for the
+number, one or two for the extension. A region's pool is built the first time the region is drawn
+(a few milliseconds) and cached; no other phonenumbers call happens while drawing.
 """
 
 from __future__ import annotations
@@ -45,57 +46,73 @@ SPEC_PARTS: Final = tuple(
     for cc, _, rest in (example[1:].partition(" ") for example in SPEC_EXAMPLES)
 )
 """:data:`SPEC_EXAMPLES` as parts."""
+_SPEC_PARTS_WITHOUT_EXTENSION: Final = tuple(p for p in SPEC_PARTS if p.extension is None)
 
 # Extension lengths, drawn uniformly: mostly none; 1 and 10 digits (the bounds) favoured.
 _EXTENSION_LENGTHS: Final = (0,) * 20 + (1, MAX_EXTENSION_DIGITS) * 2 + tuple(range(2, MAX_EXTENSION_DIGITS))
 _BOUNDARY_SHARE: Final = 20  # spec examples, shortest and longest each drawn ~1/20 of the time
 
+# Regions whose valid numbers are the shortest (4 national digits) and the longest (13) that
+# phonenumbers knows: favoured when drawing the shortest or longest numbers. Only a preference
+# (pools decide what is drawn), so metadata updates cannot make a drawn number wrong.
+SHORTEST_REGIONS: Final = ("NU", "TA", "TK", "IR", "LU", "UY", "DE")
+LONGEST_REGIONS: Final = ("AT", "DE", "IN", "PH", "TR")
+
 
 class _Plan(NamedTuple):
-    """What one (regions, extensions) choice draws from: built on first draw, then cached."""
+    """What one (regions, extensions) choice draws from. Building it builds no pool."""
 
-    pools: st.SearchStrategy[tuple[object, ...]]
-    """Draws a pool: a tuple of ``Candidate`` (a region's, the shortest, the longest) or of ``PhoneParts``."""
+    slots: st.SearchStrategy[tuple[str, tuple[str, ...]]]
+    """Draws ``(kind, regions)``: kind "spec", "region" (one region), "shortest" or "longest"."""
     extensions: bool
 
 
 @functools.cache
 def _plan(regions: tuple[str, ...] | None, extensions: bool) -> _Plan:
     chosen = pools.SUPPORTED_REGIONS if regions is None else regions
-    region_pools = [pools.region_pool(r) for r in chosen]
-    empty = [r for r, pool in zip(chosen, region_pools, strict=True) if not pool]
-    if empty and regions is not None:
-        raise InvalidArgument(f"phonenumbers' metadata yields no valid number for region(s) {empty!r}")
-    region_pools = [pool for pool in region_pools if pool]
-    everything = [c for pool in region_pools for c in pool]
-    shortest = min(len(c.national) for c in everything)
-    longest = max(len(c.national) for c in everything)
-    boundary = [
-        tuple(c for c in everything if len(c.national) == shortest),
-        tuple(c for c in everything if len(c.national) == longest),
-    ]
-    repeat = max(1, len(region_pools) // _BOUNDARY_SHARE)
-    slots: list[tuple[object, ...]] = []
-    if regions is None or "US" in regions:
-        # First, so that a failing example shrinks to the seed page's own example.
-        spec = tuple(p for p in SPEC_PARTS if extensions or p.extension is None)
-        slots += [spec] * repeat
-    slots += region_pools
-    slots += [pool for pool in boundary for _ in range(repeat)]
+    repeat = max(1, len(chosen) // _BOUNDARY_SHARE)
+    shortest = tuple(r for r in SHORTEST_REGIONS if r in chosen) or chosen
+    longest = tuple(r for r in LONGEST_REGIONS if r in chosen) or chosen
+    slots: list[tuple[str, tuple[str, ...]]] = []
+    if "US" in chosen:  # first, so that a failing example shrinks to the seed page's own example
+        slots += [("spec", ())] * repeat
+    slots += [("region", (r,)) for r in chosen]
+    slots += [("shortest", shortest)] * repeat + [("longest", longest)] * repeat
     return _Plan(st.sampled_from(slots), extensions)
 
 
+@functools.cache
+def _pool(region: str) -> tuple[pools.Candidate, ...]:
+    pool = pools.region_pool(region)
+    if not pool:
+        raise InvalidArgument(f"phonenumbers' metadata yields no valid number for region {region!r}")
+    return pool
+
+
+@functools.cache
+def _ends(region: str) -> tuple[tuple[pools.Candidate, ...], tuple[pools.Candidate, ...]]:
+    """The shortest and the longest candidates of ``region``."""
+    pool = _pool(region)
+    low, high = len(pool[0].national), len(pool[-1].national)
+    return (
+        tuple(c for c in pool if len(c.national) == low),
+        tuple(c for c in pool if len(c.national) == high),
+    )
+
+
 def _draw_parts(draw: st.DrawFn, plan: _Plan) -> PhoneParts:
-    pool = draw(plan.pools)
-    entry = d.pick(draw, pool)
-    if isinstance(entry, PhoneParts):  # a spec example, verbatim
-        return entry
+    kind, regions = draw(plan.slots)
+    if kind == "spec":  # the seed page's examples, verbatim
+        return d.pick(draw, SPEC_PARTS if plan.extensions else _SPEC_PARTS_WITHOUT_EXTENSION)
+    region = regions[0] if len(regions) == 1 else d.pick(draw, regions)
+    candidates = _pool(region) if kind == "region" else _ends(region)[kind == "longest"]
+    entry = d.pick(draw, candidates)
     extension = None
     if plan.extensions:
         length = draw(d.sampled(_EXTENSION_LENGTHS))
         if length:
             extension = d.scattered_digits(draw, length)
-    return PhoneParts(entry.country_code, entry.national, extension)  # type: ignore[attr-defined]
+    return PhoneParts(entry.country_code, entry.national, extension)
 
 
 @st.composite
@@ -121,12 +138,13 @@ def valid_phone_numbers(*, regions: Iterable[str] | None = None, extensions: boo
     (1-10 digits; 1 and 10 favoured). Numbers are real: phonenumbers' metadata for each region gives
     example numbers of every number type, varied in their trailing digits and lengths, and each
     drawn number is one phonenumbers accepts as valid for its region (the extension aside). Also
-    favoured: the shortest and the longest national numbers of the chosen regions and, when
-    ``regions`` is None or includes ``"US"``, the seed page's :data:`SPEC_EXAMPLES` verbatim (not
-    phonenumbers-valid: 555 numbers). Country codes of 1, 2 and 3 digits all occur.
+    favoured: the shortest and the longest national numbers of a region (mostly of the regions
+    with the shortest and longest numbers of all: 4 and 13 digits) and, when the regions include
+    ``"US"``, the seed page's :data:`SPEC_EXAMPLES` verbatim (not phonenumbers-valid: 555 numbers).
+    Country codes of 1, 2 and 3 digits all occur.
 
     ``regions``: region codes from :data:`SUPPORTED_REGIONS` (e.g. ``["GB", "DE"]``); None means all
-    of them. Candidate numbers are computed once per region, on first draw, and cached.
+    of them. A region's candidate numbers are computed the first time it is drawn, and cached.
     """
     chosen = None
     if regions is not None:

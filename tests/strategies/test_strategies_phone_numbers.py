@@ -202,3 +202,11 @@ def test_the_order_of_regions_does_not_matter() -> None:
     as_list = draw_examples(valid_phone_numbers(regions=["GB", "DE"]), 50, seed=3)
     as_set = draw_examples(valid_phone_numbers(regions={"DE", "GB"}), 50, seed=3)
     assert as_list == as_set
+
+
+def test_every_supported_region_has_real_numbers_to_draw() -> None:
+    from strategies._phone_pools import region_pool
+
+    assert len(SUPPORTED_REGIONS) >= 240
+    sizes = {region: len(region_pool(region)) for region in SUPPORTED_REGIONS}
+    assert min(sizes.values()) >= 20, sorted(sizes.items(), key=lambda item: item[1])[:5]
