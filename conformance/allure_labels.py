@@ -26,6 +26,7 @@ from typing import Any
 
 import allure
 import pytest
+from hypothesis.vendor import pretty as _pretty
 
 from conformance.privacy import mask_numbers_in_text, redact_tree, scrub
 from conformance.rules import RULES, SEVERITIES, Rule
@@ -58,11 +59,40 @@ SOURCE_PAGES = {
     "E-claims": "https://learn.microsoft.com/en-us/entra/identity-platform/access-token-claims-reference",
 }
 ATTACHED_EXCHANGES = 8
+OWN_REPORTS = ("results.json", "summary.md", "index.html")
+CURL_REQUESTS = 3
 KEPT_EXCHANGES = 64
-_EXAMPLE_ARG = re.compile(r"^ {4}(\w+)=(.*?),?$")
+_EXAMPLE_ARG = re.compile(r"^ {4}(\w+)=(.*)$")
+_EXAMPLE_COMMENT = re.compile(r",?\s*#[^'\"]*$")
 _DRAW = re.compile(r"^Draw (\d+)(?: \((.+?)\))?: (.*)$")
 _CAPTURE = pytest.StashKey["Capture"]()
 _SECRETS = pytest.StashKey[set[str]]()
+
+
+class ExamplePrinter(_pretty.RepresentationPrinter):
+    """Hypothesis's printer, with the suite's fixture objects (target, profile, client) abbreviated."""
+
+    def pretty(self, obj: object, *, cycle: bool = False) -> None:
+        """Print ``obj``; a target, profile, auth config, client or token provider in one short token."""
+        short = _fixture_repr(obj)
+        if short is not None:
+            self.text(short)
+            return
+        super().pretty(obj, cycle=cycle)
+
+
+def _fixture_repr(obj: object) -> str | None:
+    kind = type(obj).__name__
+    module = type(obj).__module__
+    if not module.startswith("conformance."):
+        return None
+    if kind == "Target":
+        return f"<target {obj.profile.name!r} edition {obj.edition!r}>"  # type: ignore[attr-defined]
+    if kind == "TargetProfile":
+        return f"<profile {obj.name!r}>"  # type: ignore[attr-defined]
+    if kind in {"AuthConfig", "MintProvider", "StaticProvider", "MsalProvider", "GraphClient"}:
+        return f"<{kind}>"
+    return None
 
 
 @dataclass
@@ -122,30 +152,34 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 # -- capture during the call ---------------------------------------------------------------------
-def restore_hypothesis_printer() -> bool:
-    """Undo schemathesis's process-wide swap of Hypothesis's printer; True if it had to.
+def install_example_printer() -> bool:
+    """Make Hypothesis print falsifying examples readably and without the profile; True if it changed.
 
-    ``schemathesis.generation.hypothesis.setup()`` (run when schemathesis is imported or its pytest
-    plugin loads) replaces ``hypothesis.core.RepresentationPrinter`` with one that prints nothing, a
-    speed-up for its own coverage phase. It also blanks every falsifying example of the suite's own
-    properties (``pair=,`` instead of the value). schemathesis patches only once, so restoring the
-    original before each test keeps the minimal counterexamples readable.
+    Two problems with the printer Hypothesis uses for "Falsifying example: ..." lines:
+
+    * ``schemathesis.generation.hypothesis.setup()`` (run when schemathesis is imported or its pytest
+      plugin loads) swaps ``hypothesis.core.RepresentationPrinter`` for one that prints nothing, which
+      blanks every counterexample of the suite's properties (``pair=,``);
+    * the pytest fixtures are printed too, and ``target`` would print the whole profile, signing
+      secret included.
+
+    :class:`ExamplePrinter` is Hypothesis's own printer that abbreviates the suite's fixture objects.
+    schemathesis patches only once, so installing it before each test holds for the whole run.
     """
     try:
         from hypothesis import core
-        from hypothesis.vendor import pretty
-    except ImportError:  # pragma: no cover - internal layout moved; nothing to restore
+    except ImportError:  # pragma: no cover
         return False
-    if getattr(core, "RepresentationPrinter", pretty.RepresentationPrinter) is pretty.RepresentationPrinter:
+    if getattr(core, "RepresentationPrinter", None) is ExamplePrinter:
         return False
-    core.RepresentationPrinter = pretty.RepresentationPrinter
+    core.RepresentationPrinter = ExamplePrinter
     return True
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     """Record the test's exchanges and the contexts of the tokens it asks for."""
-    restore_hypothesis_printer()
+    install_example_printer()
     target = getattr(item, "funcargs", {}).get("target") if item_rules(item) else None
     if target is None or not hasattr(target, "client"):
         yield
@@ -186,7 +220,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     clean = (lambda s: mask_numbers_in_text(scrub(s, secrets))) if tenant else (lambda s: scrub(s, secrets))
     example = falsifying_example(report.longreprtext) if report.failed else {}
     fixtures = set(getattr(item, "fixturenames", ()))
-    inputs = {k: v for k, v in example.items() if k not in fixtures}
+    inputs = {k: v for k, v in example.items() if k not in fixtures and v != "data(...)"}
     context = next((v for v in inputs.values() if v.startswith("PermissionContext(")), None)
     if context is None and cap is not None and cap.contexts:
         shown = cap.contexts[:3] + ([f"... (+{len(cap.contexts) - 3} more)"] if len(cap.contexts) > 3 else [])
@@ -212,7 +246,8 @@ def _attach_failure(item: pytest.Item, cap: Capture | None, report: pytest.TestR
         shown = [_exchange_dict(ex) for ex in exchanges[-ATTACHED_EXCHANGES:]]
         allure.attach(clean(json.dumps(shown, indent=2)), name=f"last {len(shown)} exchanges (tokens masked)",
                       attachment_type=allure.attachment_type.JSON)
-        allure.attach(clean(exchanges[-1].curl()), name="curl (failing request; token as $TOKEN)",
+        allure.attach(clean(curl_script(exchanges[-CURL_REQUESTS:])),
+                      name=f"curl (last {min(len(exchanges), CURL_REQUESTS)} requests; token as $TOKEN)",
                       attachment_type=as_text)
 
 
@@ -220,24 +255,34 @@ def _attach_failure(item: pytest.Item, cap: Capture | None, report: pytest.TestR
 def falsifying_example(longrepr: str) -> dict[str, str]:
     """The arguments and labelled draws of Hypothesis's (minimal) falsifying example in a failure text."""
     out: dict[str, str] = {}
-    inside = False
+    inside, last = False, None
     for raw in (longrepr or "").splitlines():
         line = raw[4:] if raw.startswith("E   ") else raw
         if line.startswith("Falsifying example:"):
             inside = True
             continue
         if inside:
+            m = _EXAMPLE_ARG.match(line)
             if line.startswith(")"):
                 inside = False
-                continue
-            m = _EXAMPLE_ARG.match(line)
-            if m:
-                out[m.group(1)] = m.group(2)
+            elif m:
+                last = m.group(1)
+                out[last] = m.group(2)
+            elif last is not None and line.startswith("     "):
+                out[last] += " " + line.strip()
             continue
         d = _DRAW.match(line.strip())
         if d:
             out[d.group(2) or f"draw {d.group(1)}"] = d.group(3)
-    return out
+    return {k: _EXAMPLE_COMMENT.sub("", v).rstrip(",").strip() for k, v in out.items()}
+
+
+def curl_script(exchanges: list[Any]) -> str:
+    """``curl`` lines reproducing the given exchanges in order, each with what came back."""
+    lines = ["# export TOKEN=...  (a token for the permission context of the test)"]
+    for i, ex in enumerate(exchanges, 1):
+        lines += [f"# {i}. {ex.method} -> {ex.status}", ex.curl()]
+    return "\n".join(lines) + "\n"
 
 
 def hypothesis_seed(item: pytest.Item) -> str | None:
@@ -341,22 +386,18 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if hasattr(config, "workerinput"):
         return
     secrets, tenant = _known_secrets(config), _is_tenant(config)
-    roots = [getattr(config.option, "allure_report_dir", None), getattr(config.option, "xmlpath", None)]
+    allure_dir = getattr(config.option, "allure_report_dir", None)
+    if allure_dir:
+        redact_tree(Path(allure_dir), secrets, numbers=tenant)
+    files = [getattr(config.option, "xmlpath", None)]
     if getattr(config, "_conformance_results", None) is not None:
         from conformance.plugin import results_dir
 
-        roots.append(str(results_dir(config)))
-    for root in filter(None, roots):
-        path = Path(root)
-        if path.is_file():
-            _redact_file(path, secrets, tenant)
-        else:
-            redact_tree(path, secrets, numbers=tenant)
+        files += [str(results_dir(config) / name) for name in OWN_REPORTS]
+    for name in filter(None, files):
+        if Path(name).is_file():
+            _redact_file(Path(name), secrets, tenant)
 
 
 def _redact_file(path: Path, secrets: set[str], tenant: bool) -> None:
-    text = path.read_text(encoding="utf-8", errors="replace")
-    new = scrub(text, secrets)
-    new = mask_numbers_in_text(new) if tenant else new
-    if new != text:
-        path.write_text(new, encoding="utf-8")
+    redact_tree(path.parent, secrets, numbers=tenant, only=path.name)

@@ -1,8 +1,9 @@
 """``python -m conformance compare BASELINE NEW``: what changed between two runs' ``results.json``.
 
-Lists regressions (a rule that passed now fails), new failures (a rule that was skipped, not run or
-absent now fails), fixes, other verdict changes, rules added to or removed from the catalog and
-gray-zone observations whose outcome changed. Text for a terminal, markdown for a pull request
+Lists regressions (a rule that passed now fails, or is now an expected failure), new failures (a rule
+that was skipped, not run or absent now fails), fixes, other verdict changes, rules the new run did
+not run (summarised: a partial ``--rule`` run), rules added to or removed from the catalog, and
+gray-zone observations whose outcome changed for the same input. Text for a terminal, markdown for a pull request
 comment. Exit 1 when there is a regression or a new failure, else 0. Timing fields (``started``,
 ``finished``, ``duration_s``) are ignored, so a committed baseline may omit them.
 """
@@ -18,6 +19,7 @@ from conformance.results import SCHEMA_VERSION
 
 FAILING = frozenset({"fail", "expected-fail"})
 VOLATILE_FIELDS = ("started", "finished", "duration_s")
+VOLATILE_TEST_FIELDS = ("duration_s", "failed_at_s")
 MAX_GRAY_ROWS = 30
 
 
@@ -60,6 +62,7 @@ class Diff:
     gray_only_new: int = 0
     requests: tuple[int, int] = (0, 0)
     notes: list[str] = field(default_factory=list)
+    not_run: list[Change] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -85,7 +88,7 @@ def diff_results(baseline: dict[str, Any], new: dict[str, Any]) -> Diff:
         if doc.get("schema_version") != SCHEMA_VERSION:
             raise ToolError(f"the {name} document has schema_version {doc.get('schema_version')!r}, "
                             f"this tool reads {SCHEMA_VERSION}")
-    diff = Diff(baseline=_target_name(baseline), new=_target_name(new),
+    diff = Diff(baseline=_target_name(baseline) + _when(baseline), new=_target_name(new) + _when(new),
                 requests=(int(baseline.get("requests") or 0), int(new.get("requests") or 0)))
     if (baseline.get("target") or {}).get("edition") != (new.get("target") or {}).get("edition"):
         diff.notes.append("the runs are of different editions")
@@ -105,6 +108,8 @@ def diff_results(baseline: dict[str, Any], new: dict[str, Any]) -> Diff:
             diff.new_failures.append(change)
         elif after == "pass" and before in FAILING:
             diff.fixes.append(change)
+        elif after == "not-run":
+            diff.not_run.append(change)
         else:
             diff.other.append(change)
     _diff_gray(diff, baseline, new)
@@ -126,6 +131,8 @@ def render_text(diff: Diff) -> str:
                 lines += ["      " + ln for ln in c.detail.splitlines()[:6]]
             if c.after in FAILING and c.reproduce:
                 lines.append("      reproduce: " + c.reproduce)
+    if diff.not_run:
+        lines += ["", f"not run in the new run ({len(diff.not_run)}): " + ", ".join(c.rule for c in diff.not_run)]
     if diff.added_rules:
         lines += ["", "new rules: " + ", ".join(diff.added_rules)]
     if diff.removed_rules:
@@ -158,6 +165,9 @@ def render_markdown(diff: Diff) -> str:
                 if c.reproduce:
                     lines += ["", "Reproduce:", "", "```sh", _md_block(c.reproduce), "```"]
                 lines += ["", "</details>"]
+    if diff.not_run:
+        lines += ["", f"<details><summary>{len(diff.not_run)} rule(s) not run in the new run</summary>", "",
+                  ", ".join(f"`{c.rule}`" for c in diff.not_run), "", "</details>"]
     if diff.added_rules or diff.removed_rules:
         lines += ["", "#### Rule catalog", ""]
         if diff.added_rules:
@@ -178,7 +188,7 @@ def render_markdown(diff: Diff) -> str:
 def strip_volatile(data: dict[str, Any]) -> dict[str, Any]:
     """A results document without the fields that change on every run (for committed baselines)."""
     out = {k: v for k, v in data.items() if k not in VOLATILE_FIELDS}
-    out["tests"] = [{k: v for k, v in t.items() if k != "duration_s"} for t in data.get("tests", [])]
+    out["tests"] = [{k: v for k, v in t.items() if k not in VOLATILE_TEST_FIELDS} for t in data.get("tests", [])]
     return out
 
 
@@ -192,6 +202,8 @@ def _sections(diff: Diff) -> list[tuple[str, list[Change]]]:
 def _headline(diff: Diff) -> str:
     parts = [f"{len(diff.regressions)} regression(s)", f"{len(diff.new_failures)} new failure(s)",
              f"{len(diff.fixes)} fix(es)", f"{len(diff.other)} other change(s)"]
+    if diff.not_run:
+        parts.append(f"{len(diff.not_run)} not run")
     return ", ".join(parts)
 
 
@@ -211,8 +223,16 @@ def _gray(doc: dict[str, Any]) -> dict[tuple[str, str], tuple[str, ...]]:
         if o.get("topic") != "gray-zone":
             continue
         key = (str(o.get("label")), repr(o.get("input")))
-        out.setdefault(key, set()).add(f"{o.get('status')} → {o.get('stored')!r}")
+        status = o.get("status")
+        accepted = isinstance(status, int) and 200 <= status < 300
+        # a rejected input leaves the number set up before it, which is random: only status matters
+        outcome = f"{status} → {o.get('stored')!r}" if accepted else f"{status} → unchanged"
+        out.setdefault(key, set()).add(outcome)
     return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
+def _when(doc: dict[str, Any]) -> str:
+    return f" run {doc['finished']}" if doc.get("finished") else ""
 
 
 def _target_name(doc: dict[str, Any]) -> str:

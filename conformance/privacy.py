@@ -89,13 +89,18 @@ def redact_document(data: dict[str, Any], secrets: Iterable[str] = ()) -> dict[s
     return redact(data, secrets, numbers=is_tenant(data))
 
 
-def redact_tree(root: Path, secrets: Iterable[str] = (), *, numbers: bool = False) -> list[Path]:
-    """Rewrite every text file under ``root`` with tokens (and numbers) masked; return the changed files."""
+def redact_tree(root: Path, secrets: Iterable[str] = (), *, numbers: bool = False,
+                only: str | None = None) -> list[Path]:
+    """Rewrite every text file under ``root`` (or just ``root/only``) with tokens (and numbers) masked.
+
+    Returns the files that changed. JSON files stay JSON (values are masked, not the raw text).
+    """
     changed: list[Path] = []
     if not root.exists():
         return changed
     secrets = tuple(secrets)
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES):
+    candidates = [root / only] if only else root.rglob("*")
+    for path in sorted(p for p in candidates if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES):
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):

@@ -21,6 +21,7 @@ from conformance.rules import RULES
 SCHEMA_VERSION = 1
 VERDICT_ORDER = ("fail", "broken", "expected-fail", "pass", "skipped", "not-run")
 BROKEN_MARKERS = ("TargetBroken", "BudgetExhausted")
+FAILED_OUTCOMES = frozenset({"failed", "error", "broken"})
 
 
 class ResultCollector:
@@ -57,6 +58,8 @@ class ResultCollector:
             rec["outcome"] = "broken" if broken else ("error" if report.when != "call" else "failed")
             rec["message"] = counterexample(text)
             rec["curl"] = props.get("curl")
+        elif report.when == "teardown" and rec["outcome"] in FAILED_OUTCOMES and props.get("curl"):
+            rec["curl"] = props["curl"]  # the suite's conftest records the curl line in its teardown
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         """Write the reports (controller only)."""

@@ -1,0 +1,88 @@
+"""Masking helpers: tokens never reach a report; tenant phone numbers keep only country code and last two."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import jwt
+import pytest
+
+from conformance.privacy import mask_number, mask_numbers_in_text, redact_document, redact_tree, scrub
+from conformance.results import write_results
+
+sys.path.insert(0, str(Path(__file__).parent))  # pytest 9 may import this directory as a namespace package
+from reports_synthetic import gray, make_results
+
+TOKEN = jwt.encode({"aud": "https://graph.microsoft.com", "oid": "x"}, "k" * 32, algorithm="HS256")
+
+
+@pytest.mark.parametrize(("number", "masked"), [
+    ("+1 2065550123", "+1 ********23"),
+    ("+44 2079460958", "+44 ********58"),
+    ("+1 5555551234x123", "+1 **********x*23"),
+    ("+15555551234", "+1********34"),
+    ("+4420794609", "+44******09"),
+    (" +1 5555551234 ", " +1 ********34 "),
+    ("5555551234", "********34"),
+    ("+1", "+1"),
+    (None, None),
+    (15555551234, 15555551234),
+])
+def test_mask_number(number: object, masked: object) -> None:
+    assert mask_number(number) == masked
+
+
+def test_mask_number_is_idempotent() -> None:
+    assert mask_numbers_in_text(mask_numbers_in_text("PATCH {'phoneNumber': '+1 2065550123'}")) == (
+        "PATCH {'phoneNumber': '+1 ********23'}")
+
+
+def test_timestamps_and_counts_are_not_numbers() -> None:
+    text = "started 2025-01-01T10:00:00+00:00, 12 requests, +5 more"
+    assert mask_numbers_in_text(text) == text
+
+
+def test_scrub_masks_known_secrets_jwts_and_bearer_credentials() -> None:
+    text = f"Authorization: Bearer {TOKEN}\nraw {TOKEN}\nstatic opaque-static-token-123\nBearer abcdefgh12345"
+    out = scrub(text, ["opaque-static-token-123"])
+    assert TOKEN not in out and "opaque-static-token-123" not in out and "abcdefgh12345" not in out
+    assert out.count("MASKED") == 4
+    kept = "Bearer MASKED and Bearer $TOKEN and WWW-Authenticate: Bearer authorization_uri=\"https://x\""
+    assert scrub(kept) == kept
+
+
+def test_tenant_results_mask_numbers_everywhere_emulator_results_do_not() -> None:
+    tenant = make_results({"update-204": "failed"}, kind="tenant", name="contoso",
+                          observations=[gray("no_space", "+12065550123", 204, "+1 2065550123")])
+    out = redact_document(tenant)
+    blob = json.dumps(out)
+    assert "5555551234" not in blob and "2065550123" not in blob
+    assert out["observations"][0]["stored"] == "+1 ********23"
+    assert "+1 ********34" in out["rules"]["update-204"]["counterexample"]
+    emulator = make_results({"update-204": "failed"})
+    assert "+1 5555551234" in json.dumps(redact_document(emulator))
+
+
+def test_write_results_masks_tenant_numbers_in_every_file(tmp_path: Path) -> None:
+    data = make_results({"update-204": "failed"}, kind="tenant", name="contoso",
+                        observations=[gray("no_space", "+12065550123", 204, "+1 2065550123")])
+    data["rules"]["update-204"]["counterexample"] += f" Bearer {TOKEN}"
+    write_results(tmp_path, data)
+    for path in tmp_path.iterdir():
+        text = path.read_text()
+        assert "5555551234" not in text and "2065550123" not in text, path.name
+        assert TOKEN not in text, path.name
+
+
+def test_redact_tree_rewrites_json_and_text_files(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x-result.json").write_text(json.dumps({"trace": f"Bearer {TOKEN} +1 2065550123"}))
+    (tmp_path / "junit.xml").write_text(f"<failure>{TOKEN}</failure>")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG" + TOKEN.encode())
+    changed = redact_tree(tmp_path, numbers=True)
+    assert sorted(p.name for p in changed) == ["junit.xml", "x-result.json"]
+    result = json.loads((tmp_path / "a" / "x-result.json").read_text())
+    assert result == {"trace": "Bearer MASKED +1 ********23"}
+    assert (tmp_path / "junit.xml").read_text() == "<failure>MASKED</failure>"
