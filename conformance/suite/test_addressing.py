@@ -19,31 +19,34 @@ def _numbers_of(response) -> dict[str, str]:
     return {i["phoneType"]: i["phoneNumber"] for i in response.json()["value"]}
 
 
-@pytest.mark.smoke
 @pytest.mark.rule("addr-me")
-def test_me_reads_and_writes_the_signed_in_user(target: Target, user_of) -> None:
-    """/me lists the caller's own methods (and, in the seed edition, updates them), nobody else's."""
-    caller, other = user_of("caller"), user_of("ordinary_target")
+@pytest.mark.parametrize("signed_in", ["caller", "ordinary_target"])
+def test_me_reads_and_writes_the_signed_in_user(target: Target, user_of, signed_in) -> None:
+    """/me lists the signed-in user's own methods (and, in the seed edition, updates them), nobody else's.
+
+    Run for two different signed-in users, so that an implementation resolving /me to a fixed user fails.
+    """
+    me = user_of(signed_in)
+    other = user_of("ordinary_target" if signed_in == "caller" else "caller")
     mine, theirs = fresh_number(), fresh_number()
-    target.reset(caller, {"mobile": mine})
+    target.reset(me, {"mobile": mine})
     target.reset(other, {"mobile": theirs})
-    token = target.self_token(caller)
+    token = target.self_token(me)
     r = target.client.list("/me", token)
     expect_status(r, 200, "listing /me")
-    assert _numbers_of(r) == {"mobile": mine}, f"/me listed {_numbers_of(r)}, the caller holds mobile {mine}"
+    assert _numbers_of(r) == {"mobile": mine}, f"/me listed {_numbers_of(r)}, {me.key} holds mobile {mine}"
     r = target.client.get("/me", MOBILE, token)
     expect_status(r, 200, "getting /me's mobile")
-    assert r.json().get("phoneNumber") == mine, "/me's mobile is not the caller's"
+    assert r.json().get("phoneNumber") == mine, f"/me's mobile is not {me.key}'s"
     if target.edition == "seed":
         new = fresh_number()
-        r = target.client.update("/me", MOBILE, {"phoneNumber": new}, token, me=caller)
+        r = target.client.update("/me", MOBILE, {"phoneNumber": new}, token, me=me)
         expect_status(r, 204, "updating /me's mobile")
         target.settle()
-        expect_number(target, caller, "mobile", new, "after PATCH /me")
+        expect_number(target, me, "mobile", new, "after PATCH /me")
         expect_number(target, other, "mobile", theirs, "another user after PATCH /me")
 
 
-@pytest.mark.smoke
 @pytest.mark.rule("addr-user-id")
 def test_users_id_writes_that_user_and_no_one_else(target: Target, user_of) -> None:
     """An admin's PATCH /users/{id} changes that user; the admin's own and a bystander's are untouched."""

@@ -7,6 +7,8 @@ that must be allowed, so that a target that refuses too much fails too).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -14,12 +16,20 @@ from hypothesis import strategies as st
 from conformance.auth import describe
 from conformance.checks import expect_error_envelope, expect_unchanged, snapshot
 from conformance.client import GraphClient
-from conformance.model import OPERATIONS, READS, SELF_TARGETS, WRITES, expected_outcome, read_visibility
+from conformance.model import (
+    AUTH_FAILURE_RULES,
+    OPERATIONS,
+    READS,
+    SELF_TARGETS,
+    WRITES,
+    expected_outcome,
+    read_visibility,
+)
 from conformance.numbers import fresh_number
 from conformance.plugin import suite_settings
 from conformance.target import Target
 from strategies.methods import PHONE_METHOD_IDS
-from strategies.permissions import permission_contexts
+from strategies.permissions import PermissionContext, permission_contexts
 
 OTHERS = ("ordinary_user", "privileged_user")
 ALL_TARGETS = (*sorted(SELF_TARGETS), *OTHERS)
@@ -42,7 +52,45 @@ PLAN: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "auth-wrong-audience-401": (("wrong_audience",), ALL_TARGETS, OPERATIONS),
 }
 
-SMOKE = {"perm-other-needs-role", "auth-missing-401"}
+def _ctx(kind: str = "delegated", scopes: tuple[str, ...] = (), roles: tuple[str, ...] = (),
+         app_roles: tuple[str, ...] = (), target: str = "ordinary_user") -> PermissionContext:
+    return PermissionContext(token_kind=kind, scopes=scopes, app_roles=app_roles, directory_roles=roles,
+                             target=target)
+
+
+_RW, _R = ("UserAuthenticationMethod.ReadWrite",), ("UserAuthenticationMethod.Read",)
+_RWA, _RA = ("UserAuthenticationMethod.ReadWrite.All",), ("UserAuthenticationMethod.Read.All",)
+_PAA, _AA = ("privileged_authentication_administrator",), ("authentication_administrator",)
+_GRANTED = _ctx(scopes=_RWA, roles=_PAA)
+
+
+def _broken(kind: str) -> list[tuple[PermissionContext, str]]:
+    """A token broken in one way whose claims would otherwise grant everything."""
+    return [(replace(_GRANTED, token_kind=kind), op) for op in ("update", "list")]
+
+
+BOUNDARIES: dict[str, list[tuple[PermissionContext, str]]] = {
+    # the contexts one step either side of each rule's line, drawn beside the random ones
+    "perm-self-read": [(_ctx(target="me"), "list"), (_ctx(scopes=_R, target="self_upn"), "get")],
+    "perm-self-write": [(_ctx(scopes=_R, target="me"), "delete"), (_ctx(scopes=_RW, target="self_id"), "delete"),
+                        (_ctx(scopes=_RW, target="me"), "disable")],
+    "perm-other-needs-all-scope": [(_ctx(scopes=_RW, roles=_PAA), "update"), (_ctx(scopes=_R, roles=_PAA), "list"),
+                                   (_ctx(scopes=_RWA, roles=_PAA), "update")],
+    "perm-other-needs-role": [(_ctx(scopes=_RWA), "update"), (_ctx(scopes=_RWA, roles=("global_reader",)), "delete"),
+                              (_ctx(scopes=_RWA, roles=_AA), "update"), (_ctx(scopes=_RA), "list")],
+    "perm-auth-admin-not-on-privileged": [(_ctx(scopes=_RWA, roles=_AA, target="privileged_user"), "update"),
+                                          (_ctx(scopes=_RWA, roles=_PAA, target="privileged_user"), "update")],
+    "perm-app-on-me-400": [(_ctx("application", app_roles=_RWA, target="me"), "update")],
+    "perm-app-needs-role": [(_ctx("application"), "update"), (_ctx("application", app_roles=_RA), "delete"),
+                            (_ctx("application", app_roles=_RWA), "update")],
+    "perm-personal-account-refused": _broken("personal_account"),
+    "perm-current-no-self-service": [(_ctx(scopes=_RWA, roles=_PAA, target="me"), "update"),
+                                     (_ctx(scopes=_RW, target="self_id"), "create")],
+    **{rule: _broken(kind) for kind, rule in AUTH_FAILURE_RULES.items()},
+}
+
+
+SMOKE: set[str] = set()  # the smoke plan's permission denial is test_http's 403 case
 
 
 def _addressed(target: Target, user_of, ctx, caller):
@@ -82,8 +130,8 @@ def _params():
 def test_operation_under_context_matches_the_rule_model(target: Target, user_of, observe, rule, data) -> None:
     """The target answers what the rule model says; a refusal changes nothing; a success takes effect."""
     kinds, targets, operations = PLAN[rule]
-    ctx = data.draw(permission_contexts(token_kinds=list(kinds), targets=list(targets)), label="context")
-    operation = data.draw(st.sampled_from(operations), label="operation")
+    drawn = st.tuples(permission_contexts(token_kinds=list(kinds), targets=list(targets)), st.sampled_from(operations))
+    ctx, operation = data.draw(st.one_of(st.sampled_from(BOUNDARIES[rule]), drawn), label="context, operation")
     expected = expected_outcome(operation, ctx, target.edition)
     assume(expected.rule == rule or expected.allowed)
     if not target.provider.supports(ctx):
