@@ -2,20 +2,29 @@
 
 A ``requests.Session`` with: retries of 429/503/504 that honour ``Retry-After`` within a bound, a
 request budget, an optional write guard, and a record of every exchange with tokens redacted.
+
+The guard runs before anything is sent: in :meth:`GraphClient.request` (with ``/me`` resolved to the
+token's signed-in user when the token says who that is), and, for requests that bypass it on the same
+session (schemathesis calls ``session`` directly), in the session's transport adapter, which also
+counts them against the budget.
 """
 
 from __future__ import annotations
 
 import json as jsonlib
 import random
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from conformance.errors import BudgetExhausted
 from conformance.profile import User
@@ -56,24 +65,72 @@ class Exchange:
 
 @dataclass
 class RetryPolicy:
-    """How throttling and transient unavailability are retried."""
+    """How throttling and transient unavailability are retried.
+
+    At most ``attempts`` tries per request and ``run_retry_budget`` retries per run. A ``Retry-After``
+    (seconds, fractional allowed, or an HTTP date) is always honoured: the wait is at least what it
+    asks, plus a little jitter; when it asks for more than ``max_wait_s`` the request is not retried
+    (the run is broken rather than impolite). Without ``Retry-After``: jittered exponential backoff.
+    ``log`` keeps ``(status, Retry-After header, seconds waited)`` for every retry.
+    """
 
     attempts: int = 4
     max_wait_s: float = 10.0
     run_retry_budget: int = 200
     retries_used: int = 0
     waits: list[float] = field(default_factory=list)
+    log: list[tuple[int, str | None, float]] = field(default_factory=list)
 
-    def delay(self, response: requests.Response, attempt: int) -> float:
-        """Seconds to wait before retrying ``response``: ``Retry-After`` if given, else jittered backoff."""
+    def delay(self, response: requests.Response, attempt: int) -> float | None:
+        """Seconds to wait before retrying ``response``, or ``None`` when its ``Retry-After`` is too long."""
         header = response.headers.get("Retry-After")
-        try:
-            wait = float(header) if header is not None else 0.0
-        except ValueError:
-            wait = 0.0
-        if header is None:
-            wait = min(self.max_wait_s, 0.2 * 2**attempt) * random.uniform(0.5, 1.0)
-        return min(max(wait, 0.0), self.max_wait_s)
+        asked = retry_after_seconds(header)
+        if asked is None:
+            return min(self.max_wait_s, 0.2 * 2**attempt) * random.uniform(0.5, 1.0)
+        if asked > self.max_wait_s:
+            return None
+        jitter = random.uniform(0.0, min(0.25, 0.1 * asked + 0.01))
+        return max(asked, min(asked + jitter, self.max_wait_s))
+
+    def exhausted(self, attempt: int) -> bool:
+        """True when a request that has had ``attempt + 1`` tries may not be retried again."""
+        return attempt + 1 >= self.attempts or self.retries_used >= self.run_retry_budget
+
+
+def retry_after_seconds(header: str | None) -> float | None:
+    """The seconds a ``Retry-After`` header asks for (delta-seconds or HTTP date); ``None`` if absent/unreadable."""
+    if header is None:
+        return None
+    text = header.strip()
+    try:
+        return max(float(text), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+
+
+WriteObserver = Callable[[str, str, Any, User, requests.Response], None]
+"""Called after a write's final answer: ``(method, path, json body or None, the user, response)``."""
+
+
+class _GuardedAdapter(HTTPAdapter):
+    """The session's transport: requests that did not come through :meth:`GraphClient.request` are
+    guarded and counted here, before they are sent."""
+
+    def __init__(self, client: GraphClient) -> None:
+        super().__init__()
+        self._client = client
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        """Guard and count a request made on the session directly, then send it."""
+        self._client._outside_request(request)
+        return super().send(request, *args, **kwargs)
 
 
 class GraphClient:
@@ -98,6 +155,11 @@ class GraphClient:
         self.requests_sent = 0
         self.exchanges: deque[Exchange] = deque(maxlen=keep)
         self.listeners: list[Callable[[Exchange], None]] = []
+        self.write_observers: list[WriteObserver] = []
+        self._inside = threading.local()
+        adapter = _GuardedAdapter(self)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
 
     # -- addressing -------------------------------------------------------------------------------
     @staticmethod
@@ -128,8 +190,7 @@ class GraphClient:
         me: User | None = None,
     ) -> requests.Response:
         """Send one request (retrying throttling) and record the exchange; ``me`` is /me's user."""
-        if self.guard is not None:
-            self.guard(method, path, me)
+        user = self.check(method, path, me, token)
         hdrs = {"Accept": "application/json"}
         if token is not None:
             hdrs["Authorization"] = f"Bearer {token}"
@@ -145,20 +206,60 @@ class GraphClient:
                 raise BudgetExhausted(f"request budget of {self.budget} spent")
             self.requests_sent += 1
             started = time.perf_counter()
+            self._inside.depth = getattr(self._inside, "depth", 0) + 1
             try:
                 response = self.session.request(method, url, data=body, headers=hdrs, timeout=self.timeout_s)
             except requests.RequestException as exc:
                 raise TargetBroken(f"{method} {path}: no answer ({type(exc).__name__})") from None
+            finally:
+                self._inside.depth -= 1
             self._record(method, url, hdrs, body, response, started)
             if response.status_code not in RETRY_STATUSES:
+                if user is not None:
+                    for observe in self.write_observers:
+                        observe(method, path, None if json is _MISSING else json, user, response)
                 return response
-            if attempt + 1 >= self.retry.attempts or self.retry.retries_used >= self.retry.run_retry_budget:
-                raise TargetBroken(f"{method} {path}: still {response.status_code} after {attempt + 1} tries")
+            if self.retry.exhausted(attempt):
+                raise TargetBroken(f"{method} {path}: still {response.status_code} after {attempt + 1} tries "
+                                   f"({self.retry.retries_used} retries used in this run)")
             wait = self.retry.delay(response, attempt)
+            if wait is None:
+                raise TargetBroken(f"{method} {path}: {response.status_code} asks to wait "
+                                   f"{response.headers.get('Retry-After')} s, more than the "
+                                   f"{self.retry.max_wait_s:g} s bound")
             self.retry.waits.append(wait)
+            self.retry.log.append((response.status_code, response.headers.get("Retry-After"), wait))
             self.retry.retries_used += 1
             attempt += 1
             time.sleep(wait)
+
+    def check(self, method: str, path: str, me: User | None = None, token: str | None = None) -> User | None:
+        """Run the guard for a request about to be sent; return the user a write addresses.
+
+        A write's ``/me`` is the user the token is signed in as when the token names one (the token
+        decides whose methods change, not what the caller believes); else the ``me`` passed.
+        """
+        if self.guard is None:
+            return None
+        identify = getattr(self.guard, "identify", None)
+        if identify is None:
+            return self.guard(method, path, me)
+        if token and method.upper() in {"POST", "PATCH", "PUT", "DELETE"}:
+            me = identify(token) or me
+        return self.guard(method, path, me, anonymous=not token)
+
+    def _outside_request(self, request: requests.PreparedRequest) -> None:
+        """Guard and count a request sent on :attr:`session` without :meth:`request` (e.g. schemathesis)."""
+        if getattr(self._inside, "depth", 0):
+            return
+        url = request.url or ""
+        path = url[len(self.base_url):] if url.startswith(self.base_url) else url
+        auth = str(request.headers.get("Authorization") or "")
+        token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+        self.check(str(request.method or "GET"), path, None, token)
+        if self.budget and self.requests_sent >= self.budget:
+            raise BudgetExhausted(f"request budget of {self.budget} spent")
+        self.requests_sent += 1
 
     def _record(self, method: str, url: str, hdrs: dict[str, str], body: str | bytes | None,
                 response: requests.Response, started: float) -> None:

@@ -6,7 +6,9 @@ Registered by the root ``conftest.py`` (so ``pytest conformance --target ...`` w
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.errors import InvalidArgument
 
+from conformance.client import TargetBroken
 from conformance.errors import ToolError
 from conformance.profile import EDITIONS, TargetProfile, load_profile
 from conformance.rules import RULES
@@ -22,6 +25,7 @@ from conformance.target import RoleMissing, Target
 
 DEFAULT_EXAMPLES = 30
 QUICK_EXAMPLES = 6
+SMOKE_EXAMPLES = 1
 SUITE_PROFILE = "conformance"
 
 _HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much,
@@ -53,8 +57,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "readonly: the test sends no write")
     config.addinivalue_line("markers", "smoke: part of the short smoke plan")
     examples = config.getoption("--examples")
+    smoke = _mode(config) == "smoke"
     if examples is None:
-        examples = QUICK_EXAMPLES if config.getoption("--quick") else DEFAULT_EXAMPLES
+        examples = SMOKE_EXAMPLES if smoke else QUICK_EXAMPLES if config.getoption("--quick") else DEFAULT_EXAMPLES
     if examples < 1:
         raise pytest.UsageError("--examples must be at least 1")
     settings.register_profile(
@@ -65,7 +70,8 @@ def pytest_configure(config: pytest.Config) -> None:
         database=None,
         suppress_health_check=_HEALTH,
         print_blob=False,
-        phases=_phases(config.getoption("--no-shrink")),
+        # the smoke plan is a short, fixed list of requests: never shrink there (it would send more)
+        phases=_phases(config.getoption("--no-shrink") or smoke),
     )
     unknown = [r for r in config.getoption("--rule") if r not in RULES]
     if unknown:
@@ -127,6 +133,13 @@ def _edition(config: pytest.Config) -> str:
         return "seed"
 
 
+def _mode(config: pytest.Config) -> str:
+    try:
+        return _profile(config).mode
+    except ToolError:
+        return "full"
+
+
 def _profile(config: pytest.Config) -> TargetProfile:
     cached = getattr(config, "_conformance_profile", None)
     if cached is None:
@@ -159,11 +172,45 @@ def target(pytestconfig: pytest.Config) -> Iterator[Target]:
         running = start_embedded(profile, edition=edition, gray=pytestconfig.getoption("--emulator-gray"),
                                  faults=pytestconfig.getoption("--emulator-fault"))
         base_url = running.base_url
+    target = None
     try:
-        yield Target(profile=profile, base_url=base_url, edition=edition, worker=worker_index())
+        try:
+            target = Target(profile=profile, base_url=base_url, edition=edition, worker=worker_index())
+        except ToolError as exc:
+            pytest.exit(str(exc), returncode=exc.exit_code)
+        yield target
+        _restore(target, pytestconfig)
     finally:
         if running is not None:
             running.stop()
+
+
+def _restore(target: Target, config: pytest.Config) -> None:
+    """Restore every user the run journaled (this worker's); a failure is the environment's: broken.
+
+    Runs in the session fixture's teardown, so under pytest-xdist each worker restores its own users.
+    Outcomes go to stderr with numbers masked; a failure raises :class:`TargetBroken`, keeping the
+    journal for ``python -m conformance restore``.
+    """
+    before = target.client.requests_sent
+    outcomes = target.restore_journaled()
+    if not outcomes:
+        return
+    failed = [o for o in outcomes if not o.ok]
+    journal = target.journal.path if target.journal else "?"
+    lines = [o.line() for o in outcomes]
+    if failed:
+        lines.append(f"RESTORE FAILED for {', '.join(o.user.key for o in failed)}: run "
+                     f"python -m conformance restore {journal} --target {target.profile.path}")
+    else:
+        lines.append(f"journal {journal}: {len(outcomes)} user(s) restored and verified "
+                     f"({target.client.requests_sent - before} requests)")
+    capture = config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+        print("\n" + "\n".join(lines), file=sys.stderr, flush=True)
+    if failed:
+        raise TargetBroken(f"restore failed for {', '.join(o.user.key for o in failed)} "
+                           f"(journal kept: {journal})")
 
 
 @pytest.fixture

@@ -3,6 +3,12 @@
 A profile names the base URL, the spec edition, how tokens are obtained, the test users by role, the
 mode (readonly, smoke, full) and a request budget. Secrets come from the environment only; the
 embedded emulator's own throwaway secret is the one exception.
+
+Safety settings in ``[target]``: ``journal`` (snapshot users before the first write and restore them
+at the end; always on for tenants), ``journal_dir``, ``settle_s`` (pause after a write),
+``consistency_timeout_s`` (how long a read after a write polls for the write to show),
+``retry_attempts``, ``retry_max_wait_s`` and ``retry_budget`` (throttling, per request and per run).
+``[auth.msal]`` is validated here too (see :mod:`conformance.msal_auth`).
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from typing import Any
 from conformance.errors import CredentialError, ProfileError
 
 DEFAULT_PROFILE = Path(__file__).resolve().parent / "targets" / "emulator.toml"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_TOKEN_CACHE = "~/.cache/graph-phone-conformance/msal-token-cache.json"
 
 EDITIONS = ("seed", "current")
 MODES = ("readonly", "smoke", "full")
@@ -100,6 +108,13 @@ class TargetProfile:
     users: Mapping[str, User]
     emulator: Mapping[str, Any]
     path: Path | None = None
+    journal: bool = False
+    journal_dir: str = "reports/journal"
+    settle_s: float = 0.0
+    consistency_timeout_s: float = 0.0
+    retry_attempts: int = 4
+    retry_max_wait_s: float = 10.0
+    retry_budget: int = 200
 
     @property
     def embedded(self) -> bool:
@@ -163,6 +178,7 @@ def parse_profile(raw: Mapping[str, Any], *, source: Path | None = None) -> Targ
     emulator = raw.get("emulator", {})
     if not isinstance(emulator, dict):
         raise fail("[emulator] must be a table")
+    safety = _safety(target, kind, fail)
     return TargetProfile(
         name=str(target.get("name") or (source.stem if source else "target")),
         kind=kind,
@@ -175,7 +191,39 @@ def parse_profile(raw: Mapping[str, Any], *, source: Path | None = None) -> Targ
         users=MappingProxyType(users),
         emulator=MappingProxyType(dict(emulator)),
         path=source,
+        **safety,
     )
+
+
+def _safety(target: Mapping[str, Any], kind: str, fail: Any) -> dict[str, Any]:
+    """The journal, consistency and retry settings of ``[target]``, with the defaults for its kind."""
+    tenant = kind == "tenant"
+    journal = target.get("journal", tenant)
+    if not isinstance(journal, bool):
+        raise fail(f"[target] journal must be true or false (got {journal!r})")
+    if tenant and not journal:
+        raise fail("[target] journal cannot be switched off for a tenant: every user must be restored")
+    journal_dir = target.get("journal_dir", "reports/journal")
+    if not isinstance(journal_dir, str) or not journal_dir:
+        raise fail("[target] journal_dir must be a path")
+
+    def number(key: str, default: float, *, whole: bool = False, least: float = 0) -> Any:
+        value = target.get(key, default)
+        ok = isinstance(value, int) if whole else isinstance(value, int | float)
+        if isinstance(value, bool) or not ok or value < least:
+            kind_of = "a whole number" if whole else "a number"
+            raise fail(f"[target] {key} must be {kind_of} >= {least:g} (got {value!r})")
+        return value
+
+    return {
+        "journal": journal,
+        "journal_dir": journal_dir,
+        "settle_s": float(number("settle_s", 5.0 if tenant else 0.0)),
+        "consistency_timeout_s": float(number("consistency_timeout_s", 30.0 if tenant else 0.0)),
+        "retry_attempts": number("retry_attempts", 4, whole=True, least=1),
+        "retry_max_wait_s": float(number("retry_max_wait_s", 60.0 if tenant else 10.0)),
+        "retry_budget": number("retry_budget", 200, whole=True),
+    }
 
 
 def _table(raw: Mapping[str, Any], name: str, fail: Any) -> Mapping[str, Any]:
@@ -259,6 +307,11 @@ def _auth(raw: Mapping[str, Any], target_kind: str, users: Mapping[str, User], f
         ))
     if kind == "static" and not statics:
         raise fail("[auth] kind = static needs [[auth.static]] entries")
+    msal = table.get("msal", {}) or {}
+    if not isinstance(msal, dict):
+        raise fail("[auth.msal] must be a table")
+    if kind == "msal":
+        msal = _msal(msal, tenant_id, str(table.get("app_id", "")), users, fail)
     return AuthConfig(
         kind=kind,
         tenant_id=tenant_id,
@@ -266,5 +319,64 @@ def _auth(raw: Mapping[str, Any], target_kind: str, users: Mapping[str, User], f
         secret=secret,
         secret_env=table.get("secret_env"),
         static_tokens=tuple(statics),
-        msal=MappingProxyType(dict(table.get("msal", {}) or {})),
+        msal=MappingProxyType(dict(msal)),
     )
+
+
+def _msal(table: Mapping[str, Any], tenant_id: str, app_id: str, users: Mapping[str, User],
+          fail: Any) -> dict[str, Any]:
+    """Validate ``[auth.msal]`` and return it normalised (see :mod:`conformance.msal_auth`)."""
+    where = "[auth.msal]"
+    client_id = table.get("client_id") or app_id
+    if not isinstance(client_id, str) or not client_id:
+        raise fail(f"{where} client_id is required (the app registration's Application (client) ID)")
+    authority = table.get("authority") or f"https://login.microsoftonline.com/{table.get('tenant') or tenant_id}"
+    if not isinstance(authority, str) or not authority.startswith("https://"):
+        raise fail(f"{where} authority must be an https:// URL (got {authority!r})")
+    for key in ("secret", "client_secret", "certificate", "private_key", "token"):
+        if key in table:
+            raise fail(f"{where} {key}: secrets never go in a profile; name an environment variable (*_env)")
+    envs = {}
+    for key in ("client_secret_env", "certificate_path_env", "certificate_thumbprint_env"):
+        value = table.get(key)
+        if value is not None and (not isinstance(value, str) or not value):
+            raise fail(f"{where} {key} must name an environment variable")
+        envs[key] = value
+    if bool(envs["certificate_path_env"]) != bool(envs["certificate_thumbprint_env"]):
+        raise fail(f"{where} certificate_path_env and certificate_thumbprint_env go together")
+    app_roles = table.get("app_roles", [])
+    if not isinstance(app_roles, list) or not all(isinstance(r, str) for r in app_roles):
+        raise fail(f"{where} app_roles must be a list of application permissions")
+    cache = table.get("token_cache", DEFAULT_TOKEN_CACHE)
+    if not isinstance(cache, str) or not cache:
+        raise fail(f"{where} token_cache must be a file path")
+    cache_path = Path(os.path.expandvars(cache)).expanduser().resolve()
+    if _inside_repository(cache_path):
+        raise fail(f"{where} token_cache {cache_path} is inside a repository; keep tokens outside it "
+                   f"(e.g. {DEFAULT_TOKEN_CACHE})")
+    device_code = table.get("device_code", True)
+    if not isinstance(device_code, bool):
+        raise fail(f"{where} device_code must be true or false")
+    delegated = []
+    for n, entry in enumerate(table.get("delegated", []) or [], 1):
+        if not isinstance(entry, dict) or not entry.get("name") or not entry.get("user"):
+            raise fail(f"[[auth.msal.delegated]] entry {n} needs name and user")
+        if entry["user"] not in users:
+            raise fail(f"[[auth.msal.delegated]] {entry['name']}: unknown user {entry['user']!r}")
+        scopes = entry.get("scopes", [])
+        if not isinstance(scopes, list) or not scopes or not all(isinstance(x, str) for x in scopes):
+            raise fail(f"[[auth.msal.delegated]] {entry['name']}: scopes must be a non-empty list")
+        token_env = entry.get("token_env")
+        if token_env is not None and (not isinstance(token_env, str) or not token_env):
+            raise fail(f"[[auth.msal.delegated]] {entry['name']}: token_env must name an environment variable")
+        delegated.append(MappingProxyType({"name": entry["name"], "user": entry["user"],
+                                           "scopes": tuple(scopes), "token_env": token_env}))
+    return {"client_id": client_id, "authority": authority.rstrip("/"), **envs, "app_roles": tuple(app_roles),
+            "token_cache": str(cache_path), "device_code": device_code, "delegated": tuple(delegated)}
+
+
+def _inside_repository(path: Path) -> bool:
+    """True when ``path`` lies in this project's tree or in any git work tree."""
+    if path == PROJECT_ROOT or PROJECT_ROOT in path.parents:
+        return True
+    return any((parent / ".git").exists() for parent in path.parents)

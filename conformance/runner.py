@@ -56,14 +56,16 @@ def run_suite(args: argparse.Namespace) -> int:
     if args.examples is not None and args.examples < 1:
         raise ToolError("--examples must be at least 1")
     edition = args.edition or profile.edition
+    if args.plan:  # sends nothing, not even the preflight
+        from conformance.plan import print_plan
+
+        return print_plan(profile, edition)
+    if profile.kind == "tenant" and profile.mode == "full" and not args.allow_writes:
+        raise ToolError("mode = full against a tenant needs --i-understand-this-writes on the command line")
     if not profile.embedded:
         from conformance.preflight import preflight
 
         preflight(profile, edition)
-    if args.plan:
-        from conformance.plan import print_plan
-
-        return print_plan(profile, edition)
     results_dir = Path(args.results_dir)
     results_file = results_dir / "results.json"
     if results_file.exists():

@@ -76,7 +76,6 @@ def test_get_answers_200_with_the_method(target: Target, user_of, phone_type) ->
     assert body.get("smsSignInState") in SMS_STATES, f"smsSignInState {body.get('smsSignInState')!r}"
 
 
-@pytest.mark.smoke
 @pytest.mark.rule("delete-204")
 @pytest.mark.parametrize("phone_type", PHONE_TYPES)
 def test_delete_answers_204_and_the_method_is_gone(target: Target, user_of, phone_type) -> None:

@@ -24,9 +24,9 @@ from strategies.methods import PHONE_METHOD_IDS
 from strategies.phone_numbers import GRAY_LABELS, INVALID_LABELS, gray_zone_phone_numbers, invalid_phone_numbers
 
 
-@pytest.mark.smoke
 @pytest.mark.rule("number-invalid-rejected")
-@pytest.mark.parametrize("label", INVALID_LABELS)
+@pytest.mark.parametrize("label", [pytest.param(x, marks=pytest.mark.smoke) if x == "letters_in_number" else x
+                                   for x in INVALID_LABELS])
 @suite_settings(0.34)
 @given(data=st.data(), operation=st.sampled_from(["update", "create"]))
 def test_invalid_number_is_rejected_and_nothing_changes(target: Target, user_of, observe, label, data,

@@ -1,0 +1,188 @@
+"""The write guard: a write to a user not on the allow-list is refused before anything is sent."""
+
+from __future__ import annotations
+
+import time
+
+import jwt
+import pytest
+import requests
+
+from conformance.client import GraphClient
+from conformance.errors import EXIT_USAGE, GuardRefusal
+from conformance.guard import WriteGuard, split_path
+from conformance.profile import User
+from tests.tenant.tenantkit import Recorder
+
+ALICE = User(key="alice", id="11111111-1111-4111-8111-111111111111", upn="Alice@contoso.test")
+BOB = User(key="bob", id="22222222-2222-4222-8222-222222222222", upn="Bob@contoso.test")
+MALLORY = User(key="mallory", id="33333333-3333-4333-8333-333333333333", upn="Mallory@contoso.test")
+PHONES = "/authentication/phoneMethods"
+MOBILE = "3179e48a-750b-4051-897c-87b9720928f7"
+
+
+def token_for(user: User) -> str:
+    """A delegated-looking JWT signed in as ``user`` (the guard decodes, never verifies)."""
+    now = int(time.time())
+    return jwt.encode({"oid": user.id, "upn": user.upn, "idtyp": "user", "scp": "x", "iat": now, "exp": now + 60},
+                      "not-a-real-secret-but-long-enough-0123", algorithm="HS256")
+
+
+@pytest.fixture
+def server():
+    with Recorder(status=204, body="") as rec:
+        yield rec
+
+
+@pytest.fixture
+def client(server: Recorder) -> GraphClient:
+    guard = WriteGuard([ALICE, BOB], base_path="/v1.0")
+    c = GraphClient(server.url + "/v1.0", guard=guard)
+    c.session.trust_env = False
+    return c
+
+
+@pytest.mark.parametrize("prefix", [
+    f"/users/{MALLORY.id}",
+    f"/users/{MALLORY.id.upper()}",
+    "/users/Mallory@contoso.test",
+    "/users/mallory%40contoso.test",
+    "/users/MALLORY%40CONTOSO.TEST",
+    f"/users/{ALICE.id}/../{MALLORY.id}",
+    f"/users/{ALICE.id}/%2e%2e/{MALLORY.id}",
+    "/users/Alice%2540contoso.test",
+    "/users/'Alice@contoso.test'",
+    "/groups/x",
+], ids=["id", "id-upper", "upn", "upn-%40", "upn-upper-%40", "dot-dot", "encoded-dot-dot", "double-encoded",
+        "quoted", "not-a-user"])
+@pytest.mark.parametrize("method", ["POST", "PATCH", "DELETE"])
+def test_write_to_a_user_off_the_list_is_refused_and_nothing_is_sent(server, client, prefix, method) -> None:
+    path = prefix + PHONES + ("" if method == "POST" else f"/{MOBILE}")
+    with pytest.raises(GuardRefusal) as err:
+        client.request(method, path, token=token_for(ALICE), json={"phoneNumber": "+1 2065550100"})
+    assert "not on the profile's test-user allow-list" in str(err.value) and "nothing was sent" in str(err.value)
+    assert err.value.exit_code == EXIT_USAGE
+    assert server.seen == [] and client.requests_sent == 0
+
+
+@pytest.mark.parametrize("prefix", [f"/users/{ALICE.id}", f"/users/{ALICE.id.upper()}", "/users/Alice@contoso.test",
+                                    "/users/alice%40contoso.test", "/users/ALICE@CONTOSO.TEST",
+                                    f"/users/{MALLORY.id}/../{BOB.id}"])
+def test_write_to_an_allow_listed_user_is_sent(server, client, prefix) -> None:
+    r = client.update(prefix, MOBILE, {"phoneNumber": "+1 2065550100"}, token_for(ALICE))
+    assert r.status_code == 204 and len(server.writes()) == 1
+
+
+def test_me_is_resolved_to_the_signed_in_user_from_the_token(server, client) -> None:
+    """The token decides whose /me it is: a stranger's token is refused even if the caller says otherwise."""
+    with pytest.raises(GuardRefusal, match=r"/me \(signed in as Mallory@contoso.test\)"):
+        client.update("/me", MOBILE, {"phoneNumber": "+1 2065550100"}, token_for(MALLORY), me=ALICE)
+    with pytest.raises(GuardRefusal):
+        client.delete("/me", MOBILE, token_for(MALLORY))
+    assert server.seen == []
+    assert client.update("/me", MOBILE, {"phoneNumber": "+1 2065550100"}, token_for(BOB)).status_code == 204
+    assert server.writes() == [("PATCH", f"/v1.0/me{PHONES}/{MOBILE}")]
+
+
+def test_me_without_a_readable_token_uses_the_user_passed_and_refuses_a_stranger(server, client) -> None:
+    with pytest.raises(GuardRefusal, match="not on the profile's test-user allow-list"):
+        client.update("/me", MOBILE, {"phoneNumber": "+1 2065550100"}, "opaque-token", me=MALLORY)
+    with pytest.raises(GuardRefusal, match="/me with no known signed-in user"):
+        client.update("/me", MOBILE, {"phoneNumber": "+1 2065550100"}, "opaque-token")
+    assert server.seen == []
+    assert client.update("/me", MOBILE, {"phoneNumber": "+1 2065550100"}, "opaque-token", me=ALICE).status_code == 204
+
+
+def test_an_anonymous_write_to_me_names_nobody_and_passes(server, client) -> None:
+    """No credentials at all: Graph can only answer 401, so nobody is at risk."""
+    client.update("/me", MOBILE, {"phoneNumber": "+1 2065550100"}, None)
+    assert len(server.writes()) == 1
+
+
+def test_reads_of_anyone_pass(server, client) -> None:
+    for prefix in (f"/users/{MALLORY.id}", "/users/nobody@example.invalid", "/me"):
+        client.list(prefix, token_for(MALLORY))
+    assert len(server.seen) == 3 and server.writes() == []
+
+
+def test_readonly_refuses_every_write_and_allows_reads(server) -> None:
+    client = GraphClient(server.url + "/v1.0", guard=WriteGuard([ALICE], readonly=True, base_path="/v1.0"))
+    client.session.trust_env = False
+    for send in (lambda: client.update(f"/users/{ALICE.id}", MOBILE, {"phoneNumber": "+1 2065550100"}, None),
+                 lambda: client.create(f"/users/{ALICE.id}", {"phoneNumber": "+1 2065550100"}, None),
+                 lambda: client.delete("/me", MOBILE, token_for(ALICE))):
+        with pytest.raises(GuardRefusal, match="mode = readonly sends no write"):
+            send()
+    client.list(f"/users/{ALICE.id}", None)
+    assert server.seen == [("GET", f"/v1.0/users/{ALICE.id}{PHONES}")]
+
+
+def test_requests_made_on_the_session_directly_are_guarded_and_counted(server, client) -> None:
+    """schemathesis calls ``client.session`` itself: the transport adapter guards those too."""
+    with pytest.raises(GuardRefusal):
+        client.session.patch(f"{client.base_url}/users/{MALLORY.id}{PHONES}/{MOBILE}", json={"phoneNumber": "1"},
+                             headers={"Authorization": f"Bearer {token_for(ALICE)}"})
+    with pytest.raises(GuardRefusal):
+        client.session.delete(f"{client.base_url}/me{PHONES}/{MOBILE}",
+                              headers={"Authorization": f"Bearer {token_for(MALLORY)}"})
+    assert server.seen == []
+    client.session.patch(f"{client.base_url}/users/{BOB.id}{PHONES}/{MOBILE}", json={"phoneNumber": "1"})
+    client.session.get(f"{client.base_url}/users/{MALLORY.id}{PHONES}")
+    assert len(server.seen) == 2 and client.requests_sent == 2
+
+
+def test_the_first_write_to_each_user_runs_the_journal_hook_first(server) -> None:
+    calls: list[tuple[str, int]] = []
+    client: GraphClient
+
+    def journal(user: User) -> None:
+        calls.append((user.key, len(server.seen)))
+
+    client = GraphClient(server.url + "/v1.0", guard=WriteGuard([ALICE, BOB], before_write=journal,
+                                                                  base_path="/v1.0"))
+    client.session.trust_env = False
+    for user in (ALICE, ALICE, BOB, ALICE):
+        client.update(f"/users/{user.upn}", MOBILE, {"phoneNumber": "+1 2065550100"}, None)
+    assert calls == [("alice", 0), ("bob", 2)]
+
+
+def test_a_failing_journal_hook_stops_the_write(server) -> None:
+    def journal(user: User) -> None:
+        raise GuardRefusal("journal: cannot record")
+
+    client = GraphClient(server.url + "/v1.0", guard=WriteGuard([ALICE], before_write=journal, base_path="/v1.0"))
+    client.session.trust_env = False
+    with pytest.raises(GuardRefusal):
+        client.delete(f"/users/{ALICE.id}", MOBILE, None)
+    assert server.seen == []
+
+
+def test_the_target_client_refuses_a_user_of_the_directory_that_no_role_names(tmp_path) -> None:
+    """Users listed in [[users]] but named by no role are not test users: the target's client refuses them."""
+    from conformance.profile import parse_profile
+    from conformance.target import Target
+    from tests.tenant.tenantkit import profile_dict
+
+    raw = profile_dict(base_url="http://127.0.0.1:9/v1.0")
+    raw["users"].append({"key": "ceo", "id": MALLORY.id, "upn": MALLORY.upn})
+    profile = parse_profile(raw)
+    target = Target(profile=profile, base_url=profile.base_url, edition="seed")
+    with pytest.raises(GuardRefusal, match="allow-list"):
+        target.client.delete(f"/users/{MALLORY.upn}", MOBILE, target.admin_token())
+    assert target.client.requests_sent == 0
+
+
+def test_split_path_resolves_dot_segments_and_decodes_once() -> None:
+    assert split_path("/v1.0/users/a/../b/x?y=1") == ["v1.0", "users", "b", "x"]
+    assert split_path("/users/a%40b.c/./x") == ["users", "a@b.c", "x"]
+    assert split_path("/users/a%2540b") == ["users", "a%40b"]
+    assert split_path("http://h/v1.0/me/x") == ["v1.0", "me", "x"]
+
+
+def test_requests_never_reach_the_network_for_a_refused_write(monkeypatch, client) -> None:
+    def boom(*a, **k):
+        raise AssertionError("sent")
+
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", boom)
+    with pytest.raises(GuardRefusal):
+        client.create(f"/users/{MALLORY.id}", {"phoneNumber": "+1 2065550100", "phoneType": "mobile"}, None)

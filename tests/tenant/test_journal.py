@@ -1,0 +1,187 @@
+"""The journal: users recorded before the first write, restored exactly, in an order the rules allow."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conformance.errors import GuardRefusal, ToolError
+from conformance.journal import Journal, plan_restore, read_journal
+from conformance.numbers import fresh_number
+from conformance.profile import load_profile
+from conformance.target import Target
+from tests.tenant.tenantkit import PHONES, admin_state, as_tenant, cli, profile_dict, write_profile
+
+TYPES = ("mobile", "alternateMobile", "office")
+
+
+@pytest.fixture
+def emulator(tmp_path: Path):
+    """An in-process emulator whose users hold phones, and a profile (journal on) that points at it."""
+    from emulator.server import start_in_thread
+
+    path = write_profile(tmp_path / "p.toml", profile_dict(phones=PHONES))
+    running = start_in_thread(path)
+    raw = profile_dict(base_url=running.base_url, phones=PHONES, journal=True,
+                       journal_dir=str(tmp_path / "journal"))
+    write_profile(path, raw)
+    try:
+        yield path
+    finally:
+        running.stop()
+
+
+def target_for(path: Path, **kw) -> Target:
+    profile = load_profile(path)
+    t = Target(profile=profile, base_url=profile.base_url, edition=profile.edition, **kw)
+    t.client.session.trust_env = False
+    return t
+
+
+def mess_up(target: Target) -> None:
+    """Change every phone slot of three users, as tests do."""
+    for role in ("ordinary_target", "caller", "privileged_auth_admin"):
+        user = target.user(role)
+        target.reset(user, {"mobile": fresh_number(), "alternateMobile": fresh_number()} if role == "caller"
+                     else {"office": fresh_number()})
+
+
+def test_round_trip_restores_every_user_exactly(emulator: Path) -> None:
+    before = admin_state(emulator)
+    target = target_for(emulator)
+    mess_up(target)
+    assert admin_state(emulator) != before
+    outcomes = target.restore_journaled()
+    assert [o.ok for o in outcomes] == [True, True, True], [o.line() for o in outcomes]
+    assert admin_state(emulator) == before
+    jf = read_journal(target.journal.path)
+    assert {s["user"] for s in jf.snapshots.values()} == {"alex1", "adele1", "patti1"}
+    assert all(jf.restored.values()) and len(jf.restored) == 3
+
+
+def test_the_journal_keeps_numbers_locally_and_prints_them_masked(emulator: Path) -> None:
+    target = target_for(emulator)
+    mess_up(target)
+    path = target.journal.path
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    text = path.read_text()
+    assert "+1 2065550111" in text and "+44 7700900123" in text  # full numbers, locally
+    lines = [o.line() for o in target.restore_journaled()]
+    printed = "\n".join(lines)
+    assert "2065550111" not in printed and "7700900123" not in printed and "********11" in printed
+
+
+def test_snapshot_is_written_before_the_first_write_is_sent(emulator: Path) -> None:
+    target = target_for(emulator)
+    user = target.user("ordinary_target")
+    order: list[str] = []
+    target.client.listeners.append(lambda ex: order.append(f"{ex.method} {len(_snapshots(target))}"))
+    target.reset(user, {})
+    writes = [o for o in order if not o.startswith("GET")]
+    assert writes and all(o.endswith(" 1") for o in writes), order
+    snap = _snapshots(target)[0]
+    assert {t: m["phoneNumber"] for t, m in snap["methods"].items()} == PHONES["alex1"]
+
+
+def _snapshots(target: Target) -> list[dict]:
+    if not target.journal.path.exists():
+        return []
+    return [json.loads(x) for x in target.journal.path.read_text().splitlines() if '"snapshot"' in x]
+
+
+def test_restore_command_recovers_after_a_crash(emulator: Path) -> None:
+    before = admin_state(emulator)
+    target = target_for(emulator)
+    mess_up(target)  # and never restore: as if the run died here
+    proc = cli("restore", str(target.journal.path), "--target", str(emulator))
+    assert proc.returncode == 0, proc.stderr
+    assert "all 3 user(s) read back as journaled" in proc.stdout
+    assert "2065550111" not in proc.stdout + proc.stderr
+    assert admin_state(emulator) == before
+    again = cli("restore", str(target.journal.path), "--target", str(emulator))
+    assert again.returncode == 0 and "nothing to do" in again.stdout
+
+
+def test_restore_refuses_a_journal_of_another_target(emulator: Path, tmp_path: Path) -> None:
+    target = target_for(emulator)
+    mess_up(target)
+    other = write_profile(tmp_path / "other.toml", profile_dict(base_url="http://127.0.0.1:9/v1.0"))
+    proc = cli("restore", str(target.journal.path), "--target", str(other))
+    assert proc.returncode == 2 and "was written for" in proc.stderr and len(proc.stderr.splitlines()) == 1
+    missing = cli("restore", str(tmp_path / "nope.jsonl"), "--target", str(emulator))
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+def test_a_torn_last_line_is_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "j.jsonl"
+    path.write_text('{"event": "run", "run_id": "r", "profile": "p", "base_url": ""}\n'
+                    '{"event": "snapshot", "user": "u", "id": "A", "methods": {}}\n{"event": "snap')
+    jf = read_journal(path)
+    assert list(jf.snapshots) == ["a"]
+    path.write_text('{"event": "run"}\nnot json\n{"event": "snapshot", "id": "a", "methods": {}}\n')
+    with pytest.raises(ToolError, match="line 2 is not JSON"):
+        read_journal(path)
+
+
+def test_masked_numbers_refuse_the_write(tmp_path: Path) -> None:
+    """An administrator who reads masked numbers could not restore them: nothing may be written."""
+    profile = load_profile(write_profile(tmp_path / "p.toml", profile_dict(base_url="http://127.0.0.1:9/v1.0")))
+    journal = Journal.open(profile, lambda user: {"mobile": {"phoneNumber": "+1 ********34"}},
+                           directory=tmp_path / "j")
+    with pytest.raises(GuardRefusal, match="masked"):
+        journal.before_write(profile.user_for("caller"))
+    assert not journal.path.exists()
+
+
+def test_an_unreadable_user_refuses_the_write(emulator: Path) -> None:
+    target = target_for(emulator)
+    target.admin_token = lambda acting_on=None: "broken-token"  # type: ignore[method-assign]
+    with pytest.raises(GuardRefusal, match="cannot record"):
+        target.client.delete(f"/users/{target.user('caller').id}", "3179e48a-750b-4051-897c-87b9720928f7", None)
+    assert all(m == "GET" for m, _ in [(e.method, e.url) for e in target.client.exchanges])
+
+
+def test_tenant_profiles_always_journal(tmp_path: Path) -> None:
+    raw = as_tenant(profile_dict(base_url="https://graph.example.invalid/v1.0", journal=False))
+    from conformance.errors import ProfileError
+    from conformance.profile import parse_profile
+
+    with pytest.raises(ProfileError, match="journal cannot be switched off for a tenant"):
+        parse_profile(raw)
+    for key in ("journal", "mode", "request_budget"):
+        raw["target"].pop(key)
+    profile = parse_profile(raw)
+    assert profile.journal and profile.mode == "smoke" and profile.request_budget == 300
+
+
+# -- the restore order, against a model of the rules --------------------------------------------
+
+STATES = st.fixed_dictionaries({}, optional={t: st.sampled_from(["+1 2065550101", "+1 2065550102"]) for t in TYPES}
+                               ).filter(lambda s: "alternateMobile" not in s or "mobile" in s)
+
+
+@settings(max_examples=300, deadline=None)
+@given(current=STATES, original=STATES)
+def test_restore_steps_obey_the_rules_and_reach_the_original(current, original) -> None:
+    state = dict(current)
+    steps = plan_restore({t: {"phoneNumber": n} for t, n in current.items()},
+                         {t: {"phoneNumber": n} for t, n in original.items()})
+    for operation, kind, number in steps:
+        if operation == "delete":
+            assert not (kind == "mobile" and "alternateMobile" in state), "mobile deleted before the alternate"
+            del state[kind]
+        elif operation == "create":
+            assert kind not in state, f"second {kind}"
+            assert kind != "alternateMobile" or "mobile" in state, "alternateMobile created before the mobile"
+            state[kind] = number
+        else:
+            assert kind in state
+            state[kind] = number
+    assert state == original
+    assert len(steps) <= 3
