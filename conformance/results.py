@@ -57,6 +57,7 @@ class ResultCollector:
             broken = any(m in text for m in BROKEN_MARKERS)
             rec["outcome"] = "broken" if broken else ("error" if report.when != "call" else "failed")
             rec["message"] = counterexample(text)
+            rec.setdefault("failed_at_s", round(time.time() - self.started, 3))
             rec["curl"] = props.get("curl")
         elif report.when == "teardown" and rec["outcome"] in FAILED_OUTCOMES and props.get("curl"):
             rec["curl"] = props["curl"]  # the suite's conftest records the curl line in its teardown
