@@ -21,8 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from urllib.parse import unquote, urlsplit
 
-import jwt
-
+from conformance.claims import decode
 from conformance.errors import GuardRefusal
 from conformance.profile import User
 
@@ -52,13 +51,8 @@ def split_path(path: str) -> list[str]:
 
 def token_identity(token: str | None) -> tuple[str, str] | None:
     """``(oid, upn)`` of a delegated JWT, decoded without verification; ``None`` when it names no user."""
-    if not token:
-        return None
-    try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        return None
-    if not isinstance(claims, dict) or claims.get("idtyp") == "app" or not claims.get("oid"):
+    claims = decode(token)
+    if claims is None or claims.get("idtyp") == "app" or not claims.get("oid"):
         return None
     upn = claims.get("upn") or claims.get("preferred_username") or claims.get("unique_name") or ""
     return str(claims["oid"]), str(upn)

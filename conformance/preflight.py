@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 
-import jwt
 import requests
 from hypothesis.errors import InvalidArgument
 
@@ -14,16 +13,6 @@ from conformance.client import GraphClient, TargetBroken
 from conformance.errors import CredentialError, TargetUnreachable
 from conformance.profile import TargetProfile, User
 from strategies.permissions import PermissionContext
-
-
-def token_summary(token: str) -> dict[str, object]:
-    """The authorization-relevant claims of a token, decoded without verifying (never the token)."""
-    try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        return {"decodable": False}
-    return {"decodable": True, "scp": claims.get("scp", ""), "roles": claims.get("roles", []),
-            "wids": claims.get("wids", []), "aud": claims.get("aud"), "exp": claims.get("exp")}
 
 
 def preflight(profile: TargetProfile, edition: str) -> None:

@@ -5,8 +5,12 @@ Stated here independently of the emulator package (tests must not trust the code
 
 from __future__ import annotations
 
+import time
 import tomllib
 from pathlib import Path
+from typing import Any
+
+import jwt
 
 PROFILE = Path(__file__).with_name("emulator_test_profile.toml")
 _RAW = tomllib.loads(PROFILE.read_text(encoding="utf-8"))
@@ -66,3 +70,23 @@ GRAY_NUMBERS = {
     "+1 5555551234x12345678901": None,
 }
 """Gray numbers -> what ``gray = "accept"`` stores (None: rejected even then)."""
+
+
+def mint_profile_token(profile: dict[str, Any], user: dict[str, Any], *, scope: str, wids: list[str]) -> str:
+    """A delegated HS256 token for ``user`` of a raw profile mapping, with the claims of contract §3."""
+    auth = profile["auth"]
+    now = int(time.time())
+    claims = {
+        "aud": "https://graph.microsoft.com",
+        "iss": f"https://sts.windows.net/{auth['tenant_id']}/",
+        "tid": auth["tenant_id"],
+        "oid": user["id"],
+        "upn": user["upn"],
+        "scp": scope,
+        "wids": wids,
+        "idtyp": "user",
+        "iat": now - 60,
+        "nbf": now - 60,
+        "exp": now + 3600,
+    }
+    return jwt.encode(claims, auth["secret"], algorithm="HS256")

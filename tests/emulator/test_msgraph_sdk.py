@@ -11,7 +11,6 @@ the unqualified action segments of its URL templates, 204 bodies it does not try
 from __future__ import annotations
 
 import asyncio
-import time
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +22,7 @@ import pytest
 
 pytest.importorskip("msgraph", reason="msgraph-sdk is not installed (pip install msgraph-sdk)")
 
+from emukit import mint_profile_token
 from kiota_abstractions.authentication import (
     AccessTokenProvider,
     AllowedHostsValidator,
@@ -71,26 +71,6 @@ class StaticTokenProvider(AccessTokenProvider):
         return self._validator
 
 
-def mint_token(profile: dict[str, Any], user: dict[str, Any]) -> str:
-    """A delegated Global Administrator HS256 token with the claims of contract §3."""
-    auth = profile["auth"]
-    now = int(time.time())
-    claims = {
-        "aud": "https://graph.microsoft.com",
-        "iss": f"https://sts.windows.net/{auth['tenant_id']}/",
-        "tid": auth["tenant_id"],
-        "oid": user["id"],
-        "upn": user["upn"],
-        "scp": ADMIN_SCOPE,
-        "wids": [GLOBAL_ADMIN_TEMPLATE],
-        "idtyp": "user",
-        "iat": now - 60,
-        "nbf": now - 60,
-        "exp": now + 3600,
-    }
-    return jwt.encode(claims, auth["secret"], algorithm="HS256")
-
-
 @pytest.fixture(scope="module")
 def setup() -> Iterator[dict[str, Any]]:
     """Emulator (default profile), admin token and the target user (profile role ``ordinary_target``)."""
@@ -101,7 +81,7 @@ def setup() -> Iterator[dict[str, Any]]:
     with start_in_thread() as emulator:
         yield {
             "base_url": emulator.base_url,
-            "token": mint_token(profile, admin),
+            "token": mint_profile_token(profile, admin, scope=ADMIN_SCOPE, wids=[GLOBAL_ADMIN_TEMPLATE]),
             "admin": admin,
             "user": target_user,
         }

@@ -29,6 +29,7 @@ import jwt
 import pytest
 import requests
 import schemathesis
+from emukit import mint_profile_token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -76,26 +77,6 @@ POSITIVE = schemathesis.openapi.from_path(SPEC, config=_config("positive"))
 NEGATIVE = schemathesis.openapi.from_path(SPEC, config=_config("negative")).exclude(
     method="GET", path_regex=r"/phoneMethods$"
 )
-
-
-def mint_token(profile: dict[str, Any], user: dict[str, Any], *, scope: str, wids: list[str]) -> str:
-    """A delegated HS256 token for ``user`` with the claims of contract §3."""
-    auth = profile["auth"]
-    now = int(time.time())
-    claims = {
-        "aud": "https://graph.microsoft.com",
-        "iss": f"https://sts.windows.net/{auth['tenant_id']}/",
-        "tid": auth["tenant_id"],
-        "oid": user["id"],
-        "upn": user["upn"],
-        "scp": scope,
-        "wids": wids,
-        "idtyp": "user",
-        "iat": now - 60,
-        "nbf": now - 60,
-        "exp": now + 3600,
-    }
-    return jwt.encode(claims, auth["secret"], algorithm="HS256")
 
 
 def _number(user_index: int, phone_type: str) -> str:
@@ -154,7 +135,7 @@ def target() -> Iterator[Target]:
     users = {u["key"]: u for u in profile["users"]}
     admin = users[profile["roles"]["global_admin"][0]]
     targets = [users[key] for key in profile["roles"]["ordinary_target"]]
-    token = mint_token(profile, admin, scope=ADMIN_SCOPE, wids=[GLOBAL_ADMIN_TEMPLATE])
+    token = mint_profile_token(profile, admin, scope=ADMIN_SCOPE, wids=[GLOBAL_ADMIN_TEMPLATE])
     with start_in_thread() as emulator:
         t = Target(
             base_url=emulator.base_url,
@@ -184,7 +165,7 @@ def _operations() -> list[schemathesis.APIOperation]:
 
 def _bad_tokens(profile: dict[str, Any], admin: dict[str, Any]) -> dict[str, str | None]:
     """Authorization header values every operation must answer with 401 (contract §4 step 2)."""
-    good = mint_token(profile, admin, scope=ADMIN_SCOPE, wids=[GLOBAL_ADMIN_TEMPLATE])
+    good = mint_profile_token(profile, admin, scope=ADMIN_SCOPE, wids=[GLOBAL_ADMIN_TEMPLATE])
     claims = jwt.decode(good, options={"verify_signature": False})
     forged = jwt.encode(claims, "not-the-profile-secret-0123456789abcdef", algorithm="HS256")
     now = int(time.time())
