@@ -93,3 +93,14 @@ def expect_number(target: Target, user: User, phone_type: str, number: str, why:
     """Assert, by reading back, that ``user``'s ``phone_type`` method holds ``number``."""
     got = target.numbers(user).get(phone_type)
     assert got == number, f"{why}: {user.key}'s {phone_type} reads back {got!r}, expected {number!r}"
+
+
+def expect_rejected(target: Target, user: User, before: dict[str, dict[str, Any]], response: requests.Response,
+                    allowed: int | Iterable[int], why: str, *, envelope: bool = True) -> None:
+    """Assert a rejection: an allowed status, the error envelope, and (read back) nothing changed."""
+    expect_status(response, allowed, why)
+    if envelope:
+        expect_error_envelope(response)
+    target.settle()
+    expect_unchanged(target, user, before, why)
+
