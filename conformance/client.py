@@ -11,12 +11,13 @@ counts them against the budget.
 
 from __future__ import annotations
 
+import contextlib
 import json as jsonlib
 import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -155,6 +156,8 @@ class GraphClient:
         self.requests_sent = 0
         self.exchanges: deque[Exchange] = deque(maxlen=keep)
         self.listeners: list[Callable[[Exchange], None]] = []
+        self.last_probe: Exchange | None = None
+        self._setup_depth = 0
         self.write_observers: list[WriteObserver] = []
         self._inside = threading.local()
         adapter = _GuardedAdapter(self)
@@ -268,8 +271,19 @@ class GraphClient:
         ex = Exchange(method, url, shown, text_body, response.status_code, dict(response.headers),
                       response.text[:4000], (time.perf_counter() - started) * 1000)
         self.exchanges.append(ex)
+        if not self._setup_depth:
+            self.last_probe = ex
         for listener in self.listeners:
             listener(ex)
+
+    @contextlib.contextmanager
+    def setup(self) -> Iterator[None]:
+        """Mark the requests sent inside as the suite's own set-up and read-back, not the probe under test."""
+        self._setup_depth += 1
+        try:
+            yield
+        finally:
+            self._setup_depth -= 1
 
     # -- operations -------------------------------------------------------------------------------
     def list(self, prefix: str, token: str | None, **kw: Any) -> requests.Response:

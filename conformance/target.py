@@ -136,7 +136,8 @@ class Target:
         return out
 
     def _read(self, user: User) -> dict[str, dict[str, Any]]:
-        response = self.client.list(GraphClient.user_prefix("id", user), self.admin_token(user))
+        with self.client.setup():
+            response = self.client.list(GraphClient.user_prefix("id", user), self.admin_token(user))
         if response.status_code != 200:
             raise SetupFailed(f"reading {user.key}'s phone methods as admin answered {response.status_code}")
         try:
@@ -182,6 +183,10 @@ class Target:
 
     def reset(self, user: User, want: Mapping[str, str] | None = None) -> None:
         """Bring ``user`` to exactly ``want`` (type -> number) by deleting and creating, in allowed order."""
+        with self.client.setup():
+            self._reset(user, want)
+
+    def _reset(self, user: User, want: Mapping[str, str] | None = None) -> None:
         want = dict(want or {})
         prefix = GraphClient.user_prefix("id", user)
         token = self.admin_token(user)

@@ -24,9 +24,15 @@ def client(target: Target) -> GraphClient:
 
 @pytest.fixture(autouse=True)
 def _count_requests(target: Target, request: pytest.FixtureRequest) -> Iterator[None]:
-    """Record how many HTTP requests a test made, and a curl line for its last exchange."""
+    """Record how many HTTP requests a test made, and a curl line for the last request it probed with.
+
+    Set-up and read-back requests (``GraphClient.setup``) are not probes: the curl line reproduces the
+    request the verdict is about.
+    """
     before = target.client.requests_sent
+    target.client.last_probe = None
     yield
     request.node.user_properties.append(("requests", target.client.requests_sent - before))
-    if target.client.exchanges:
-        request.node.user_properties.append(("curl", target.client.exchanges[-1].curl()))
+    probe = target.client.last_probe or (target.client.exchanges[-1] if target.client.exchanges else None)
+    if probe is not None:
+        request.node.user_properties.append(("curl", probe.curl()))
