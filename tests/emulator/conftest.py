@@ -141,12 +141,9 @@ def mint_token() -> Any:
     return mint
 
 
-@pytest.fixture
-def start() -> Iterator[Any]:
-    """Factory: ``start(profile=PROFILE, **overrides) -> Api`` on a fresh emulator, stopped after the test.
-
-    After the test, asserts none of the emulators hit an unexpected exception (a genuine 500).
-    """
+def _emulators() -> Iterator[Any]:
+    """Yield a factory ``start(profile=PROFILE, **overrides) -> Api``; stop every emulator it started
+    afterwards and assert none of them hit an unexpected exception (a genuine 500)."""
     started: list[RunningEmulator] = []
 
     def _start(profile: str | Path | None = PROFILE, **overrides: object) -> Api:
@@ -161,20 +158,16 @@ def start() -> Iterator[Any]:
     assert not crashed, f"genuine 500s (unexpected exceptions) in {crashed}"
 
 
+@pytest.fixture
+def start() -> Iterator[Any]:
+    """Factory: ``start(profile=PROFILE, **overrides) -> Api`` on a fresh emulator, stopped after the test."""
+    yield from _emulators()
+
+
 @pytest.fixture(scope="module")
 def module_start() -> Iterator[Any]:
     """Module-scoped factory like ``start``: emulators shared by a module's tests, stopped at its end."""
-    started: list[RunningEmulator] = []
-
-    def _start(profile: str | Path | None = PROFILE, **overrides: object) -> Api:
-        running = start_in_thread(profile, overrides=overrides)
-        started.append(running)
-        return Api(running)
-
-    yield _start
-    for running in started:
-        running.stop(wait=False)
-    assert all(r.emulator.server_errors.count == 0 for r in started), "genuine 500s (unexpected exceptions)"
+    yield from _emulators()
 
 
 @pytest.fixture(scope="module")
