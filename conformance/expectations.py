@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-import tomllib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 
 from conformance.errors import ToolError
 from conformance.rules import RULES
+from conformance.tomlfile import read_toml
 
 ENTRY_KEYS = frozenset({"rule", "reason", "owner", "review_by", "code", "issue"})
 TOP_KEYS = frozenset({"target", "expected"})
@@ -57,14 +57,9 @@ class Expectation:
 
 def load_expectations(path: Path) -> tuple[str | None, list[Expectation]]:
     """Parse and validate an expectations file; return (its target name or None, its entries)."""
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ToolError(f"{path}: no such expectations file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ToolError(f"{path}: cannot read ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ToolError(f"{path}: not valid TOML ({exc})") from None
+    if not path.exists():
+        raise ToolError(f"{path}: no such expectations file")
+    doc = read_toml(path, "expectations file")
     unknown = sorted(set(doc) - TOP_KEYS)
     if unknown:
         raise ToolError(f"{path}: unknown top-level key(s) {', '.join(unknown)} (allowed: target, expected)")

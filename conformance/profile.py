@@ -14,7 +14,6 @@ at the end; always on for tenants), ``journal_dir``, ``settle_s`` (pause after a
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from conformance.errors import CredentialError, ProfileError
+from conformance.tomlfile import read_toml
 
 DEFAULT_PROFILE = Path(__file__).resolve().parent / "targets" / "emulator.toml"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -141,15 +141,7 @@ class TargetProfile:
 def load_profile(path: str | os.PathLike[str] | None = None) -> TargetProfile:
     """Load and validate a profile; ``None`` loads the embedded emulator's default profile."""
     p = Path(path) if path is not None else DEFAULT_PROFILE
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ProfileError(f"profile {p}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"profile {p}: cannot read ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(f"profile {p}: not valid TOML ({exc})") from None
-    return parse_profile(raw, source=p)
+    return parse_profile(read_toml(p, "profile", ProfileError), source=p)
 
 
 def parse_profile(raw: Mapping[str, Any], *, source: Path | None = None) -> TargetProfile:

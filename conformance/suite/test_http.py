@@ -71,6 +71,7 @@ def test_error_answers_carry_the_graph_envelope(target: Target, user_of, case) -
     """401, 403, 404 and 400 answers carry {"error": {"code", "message"}} (401 code InvalidAuthenticationToken)."""
     user = user_of("ordinary_target")
     target.reset(user, {"mobile": fresh_number()})
+    before = snapshot(target, user)
     prefix = GraphClient.user_prefix("id", user)
     c = target.client
     if case == "401":
@@ -85,6 +86,8 @@ def test_error_answers_carry_the_graph_envelope(target: Target, user_of, case) -
         r, code = c.update(prefix, MOBILE, {"phoneNumber": "not a number"}, target.admin_token()), None
     expect_status(r, VALIDATION_FAMILY if case == "400" else int(case), f"the {case} case")
     expect_error_envelope(r, code)
+    target.settle()
+    expect_unchanged(target, user, before, f"the {case} case")
 
 
 JSON = st.recursive(

@@ -86,6 +86,15 @@ def test_open_phone_type_spellings_are_recorded(target: Target, user_of, observe
         expect_unchanged(target, user, before, f"create with phoneType {spelling!r}")
 
 
+def _probe(target: Target, operation: str, prefix: str, method_id: str, token: str | None):
+    """GET, PATCH (with a valid number) or DELETE one method id."""
+    if operation == "get":
+        return target.client.get(prefix, method_id, token)
+    if operation == "update":
+        return target.client.update(prefix, method_id, {"phoneNumber": fresh_number()}, token)
+    return target.client.delete(prefix, method_id, token)
+
+
 @pytest.mark.rule("method-absent-404")
 @pytest.mark.parametrize("absent", PHONE_TYPES)
 @pytest.mark.parametrize("operation", ["get", "update", "delete"])
@@ -96,12 +105,7 @@ def test_absent_method_answers_404_and_creates_nothing(target: Target, user_of, 
     target.reset(user, held)
     before = snapshot(target, user)
     prefix, token, mid = GraphClient.user_prefix("id", user), target.admin_token(), PHONE_METHOD_IDS[absent]
-    if operation == "get":
-        r = target.client.get(prefix, mid, token)
-    elif operation == "update":
-        r = target.client.update(prefix, mid, {"phoneNumber": fresh_number()}, token)
-    else:
-        r = target.client.delete(prefix, mid, token)
+    r = _probe(target, operation, prefix, mid, token)
     expect_rejected(target, user, before, r, 404, f"{operation} of an absent {absent}")
 
 
@@ -114,12 +118,7 @@ def test_unknown_method_id_answers_404(target: Target, user_of, method_id, opera
     target.reset(user, {"mobile": fresh_number()})
     before = snapshot(target, user)
     prefix, token = GraphClient.user_prefix("id", user), target.admin_token()
-    if operation == "get":
-        r = target.client.get(prefix, method_id, token)
-    elif operation == "update":
-        r = target.client.update(prefix, method_id, {"phoneNumber": fresh_number()}, token)
-    else:
-        r = target.client.delete(prefix, method_id, token)
+    r = _probe(target, operation, prefix, method_id, token)
     expect_rejected(target, user, before, r, 404, f"{operation} of unknown id {method_id}", envelope=False)
 
 
