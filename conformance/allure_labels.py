@@ -321,6 +321,7 @@ def rerun_command(item: pytest.Item) -> str:
     if opt("--quick", False):
         parts.append("--quick")
     parts += [f"--emulator-fault {f}" for f in opt("--emulator-fault", []) or []]
+    parts += [f"--emulator-choice {c}" for c in opt("--emulator-choice", []) or []]
     parts += [f"--rule {r.id}" for r in item_rules(item)]
     return " ".join(parts)
 

@@ -85,6 +85,8 @@ class MintProvider:
         kind = ctx.token_kind
         if kind == "none":
             return None
+        if kind == "empty":
+            return ""
         if kind == "malformed":
             return "not-a-jwt." + secrets.token_urlsafe(12)
         claims = self.claims(ctx, subject)
@@ -105,6 +107,8 @@ class MintProvider:
         }
         if ctx.token_kind == "expired":
             claims.update(iat=now - 7200, nbf=now - 7200, exp=now - 600)
+        if ctx.token_kind == "not_yet_valid":  # RFC 7519 §4.1.5: not to be accepted before nbf
+            claims.update(iat=now, nbf=now + 3600, exp=now + 7200)
         if ctx.token_kind == "application":
             app = self.profile.auth.app_id or "00000000-0000-0000-0000-00000000a990"
             claims.update(oid=app, appid=app, idtyp="app", roles=list(ctx.app_roles))
@@ -143,8 +147,8 @@ class StaticProvider:
                 for e in self.profile.auth.static_tokens]
 
     def supports(self, ctx: PermissionContext) -> bool:
-        """True when a configured token stands for ``ctx`` (and ``none`` needs no token)."""
-        return ctx.token_kind == "none" or self._match(ctx) is not None
+        """True when a configured token stands for ``ctx`` (``none`` and ``empty`` need no token)."""
+        return ctx.token_kind in ("none", "empty") or self._match(ctx) is not None
 
     def subject(self, ctx: PermissionContext, default: User) -> User:
         """The user the matching token was issued to."""
@@ -157,6 +161,8 @@ class StaticProvider:
         """Read the matching token from its environment variable."""
         if ctx.token_kind == "none":
             return None
+        if ctx.token_kind == "empty":
+            return ""
         entry = self._match(ctx)
         if entry is None:
             raise CredentialError(f"no static token stands for context {describe(ctx)}")

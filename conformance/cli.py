@@ -78,6 +78,8 @@ def add_run_options(run: argparse.ArgumentParser) -> None:
     run.add_argument("--rule", action="append", default=[], help="only this rule id (repeatable)")
     run.add_argument("--emulator-gray", choices=("reject", "accept"))
     run.add_argument("--emulator-fault", action="append", default=[])
+    run.add_argument("--emulator-choice", action="append", default=[], metavar="KEY=VALUE",
+                     help="embedded emulator: set an open choice (repeatable)")
     run.add_argument("--results-dir", default=str(DEFAULT_RESULTS))
     run.add_argument("--expectations", help="known failures of this target (TOML)")
     run.add_argument("--write-expectations", metavar="FILE", help="write a template from the current failures")

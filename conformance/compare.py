@@ -244,6 +244,8 @@ def _target_name(doc: dict[str, Any]) -> str:
         extra.append("faults " + ",".join(t["emulator_faults"]))
     if t.get("emulator_gray"):
         extra.append(f"gray {t['emulator_gray']}")
+    if t.get("emulator_choices"):
+        extra.append("choices " + ",".join(t["emulator_choices"]))
     return f"{t.get('name', '?')}" + (f" ({'; '.join(extra)})" if extra else "")
 
 

@@ -74,6 +74,8 @@ def _run_facts(data: dict[str, Any]) -> str:
         rows.append(("seeded faults", ", ".join(t["emulator_faults"])))
     if t.get("emulator_gray"):
         rows.append(("emulator gray zone", t["emulator_gray"]))
+    if t.get("emulator_choices"):
+        rows.append(("emulator choices", ", ".join(t["emulator_choices"])))
     body = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in rows)
     return f'<table class="kv">{body}</table>'
 

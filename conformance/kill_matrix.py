@@ -1,7 +1,9 @@
 """``python -m conformance faults``: prove the suite by running it against seeded emulator faults.
 
-Mutation testing for a conformance suite: the whole suite runs against the clean embedded emulator
-(gray zone rejected and accepted, both editions), then once per fault of the emulator's catalog.
+Mutation testing for a conformance suite: the whole suite runs against the clean embedded emulator in
+each of a small set of configurations of its open choices (:func:`conformance.portability.clean_configurations`:
+every value of every switch, both editions; a rule failing there is a false alarm), then once per
+fault of the emulator's catalog.
 A fault is *killed* when the run fails; the report names the rules that failed, the first
 counterexample and the time to the kill. A rule that no fault breaks is *unproven*.
 """
@@ -20,13 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from conformance.errors import EXIT_CONFORMS, EXIT_NONCONFORMANT, ToolError
+from conformance.portability import Configuration, clean_configurations, coverage_note
 from conformance.rules import RULES
-
-CLEAN_RUNS = {
-    "clean": [],
-    "clean-gray-accept": ["--emulator-gray", "accept"],
-    "clean-current": ["--edition", "current"],
-}
 
 
 @dataclass
@@ -96,7 +93,8 @@ def run_kill_matrix(args: argparse.Namespace) -> int:
     if args.examples is not None:
         budget = ["--examples", str(args.examples)]
     out_root = Path(args.results_dir) / "faults"
-    jobs: list[tuple[str, list[str]]] = list(CLEAN_RUNS.items())
+    clean_runs = {c.name: c for c in clean_configurations()}
+    jobs: list[tuple[str, list[str]]] = [(c.name, c.args()) for c in clean_runs.values()]
     for name in chosen:
         jobs.append((name, ["--emulator-fault", name, *_edition_args(tuple(catalog[name].rules))]))
     started = time.perf_counter()
@@ -106,24 +104,30 @@ def run_kill_matrix(args: argparse.Namespace) -> int:
         if o.name in catalog:
             o.claimed_rules = list(catalog[o.name].rules)
             o.description = catalog[o.name].description
-    report = build_report(outcomes, all_faults=not args.fault, seconds=time.perf_counter() - started)
+    report = build_report(outcomes, all_faults=not args.fault, seconds=time.perf_counter() - started,
+                          clean_runs=clean_runs)
     write_report(Path(args.results_dir), report)
     clean_ok = all(o["exit_code"] == EXIT_CONFORMS for o in report["clean"])
     survivors = [f["name"] for f in report["faults"] if not f["killed"]]
     print(render_markdown(report))
     if not clean_ok:
-        print("error: the suite fails on the clean emulator", file=sys.stderr)
+        false_alarms = sorted({r for c in report["clean"] for r in c["failed_rules"]})
+        print("error: the suite fails on a clean emulator configuration (false alarm"
+              + (f" in {', '.join(false_alarms)}" if false_alarms else "") + ")", file=sys.stderr)
     if survivors:
         print(f"error: {len(survivors)} fault(s) survived: {', '.join(survivors)}", file=sys.stderr)
     return EXIT_CONFORMS if clean_ok and not survivors else EXIT_NONCONFORMANT
 
 
-def build_report(outcomes: list[Outcome], *, all_faults: bool, seconds: float) -> dict[str, Any]:
-    """The ``faults.json`` document."""
-    clean = [asdict(o) for o in outcomes if o.name in CLEAN_RUNS]
+def build_report(outcomes: list[Outcome], *, all_faults: bool, seconds: float,
+                 clean_runs: dict[str, Configuration] | None = None) -> dict[str, Any]:
+    """The ``faults.json`` document (``clean_runs``: the clean configurations by name)."""
+    clean_runs = clean_runs if clean_runs is not None else {c.name: c for c in clean_configurations()}
+    clean = [{**asdict(o), "edition": clean_runs[o.name].edition, "choices": dict(clean_runs[o.name].choices)}
+             for o in outcomes if o.name in clean_runs]
     faults = [{**asdict(o), "killed": o.killed,
                "claimed_caught": sorted(set(o.claimed_rules) & set(o.failed_rules))}
-              for o in outcomes if o.name not in CLEAN_RUNS]
+              for o in outcomes if o.name not in clean_runs]
     killers: dict[str, list[str]] = {rid: [] for rid in RULES}
     for f in faults:
         for rid in f["failed_rules"]:
@@ -132,6 +136,7 @@ def build_report(outcomes: list[Outcome], *, all_faults: bool, seconds: float) -
         "schema_version": 1,
         "seconds": round(seconds, 1),
         "clean": clean,
+        "clean_coverage": coverage_note(list(clean_runs.values())),
         "faults": faults,
         "killed": sum(f["killed"] for f in faults),
         "survived": [f["name"] for f in faults if not f["killed"]],
@@ -151,8 +156,15 @@ def render_markdown(report: dict[str, Any]) -> str:
     """The kill matrix as markdown."""
     lines = ["# Kill matrix", "",
              f"{report['killed']} of {len(report['faults'])} faults killed in {report['seconds']} s.", "",
-             "| clean run | exit | seconds |", "|---|---|---|"]
-    lines += [f"| {c['name']} | {c['exit_code']} | {c['seconds']} |" for c in report["clean"]]
+             "## Clean configurations (portability matrix)", "",
+             "Each is a correct implementation: a rule failing on one is a false alarm. "
+             + report.get("clean_coverage", ""), "",
+             "| clean run | edition | choices (non-default) | exit | rules that failed | seconds |",
+             "|---|---|---|---|---|---|"]
+    lines += [f"| {c['name']} | {c.get('edition', '-')} | "
+              f"{', '.join(f'{k}={v}' for k, v in (c.get('choices') or {}).items()) or 'defaults'} | "
+              f"{c['exit_code']} | {', '.join(c['failed_rules']) or '-'} | {c['seconds']} |" for c in report["clean"]]
+    lines += ["", "## Faults", ""]
     lines += ["", "| fault | verdict | rules that failed | claimed rule caught | time to kill (s) | run (s) |",
               "|---|---|---|---|---|---|"]
     for f in report["faults"]:

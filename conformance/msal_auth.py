@@ -119,7 +119,7 @@ class MsalProvider:
     # -- the protocol ---------------------------------------------------------------------------
     def supports(self, ctx: PermissionContext) -> bool:
         """True when a configured token source serves ``ctx`` and its real token stands for it."""
-        if ctx.token_kind in ("none", "malformed"):
+        if ctx.token_kind in ("none", "empty", "malformed"):
             return True
         if ctx in self._verdicts:
             return self._verdicts[ctx]
@@ -144,6 +144,8 @@ class MsalProvider:
         """A token for ``ctx``: none, a harmless malformed one, or a real one from the serving entry."""
         if ctx.token_kind == "none":
             return None
+        if ctx.token_kind == "empty":
+            return ""
         if ctx.token_kind == "malformed":
             return "not-a-jwt.conformance-suite"
         entry = self._entry(ctx)

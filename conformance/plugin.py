@@ -44,6 +44,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="embedded emulator: how it treats gray-zone numbers")
     group.addoption("--emulator-fault", action="append", default=[],
                     help="embedded emulator: seed this fault (repeatable)")
+    group.addoption("--emulator-choice", action="append", default=[], metavar="KEY=VALUE",
+                    help="embedded emulator: set one of its open choices (repeatable; python -m emulator "
+                         "--list-choices)")
     group.addoption("--results-dir", default=None, help="where results.json and summary.md go")
     group.addoption("--no-shrink", action="store_true",
                     help="report the first failing example unshrunk (faster; the kill matrix uses it)")
@@ -169,8 +172,12 @@ def target(pytestconfig: pytest.Config) -> Iterator[Target]:
     if profile.embedded:
         from conformance.embedded import start_embedded
 
-        running = start_embedded(profile, edition=edition, gray=pytestconfig.getoption("--emulator-gray"),
-                                 faults=pytestconfig.getoption("--emulator-fault"))
+        try:
+            running = start_embedded(profile, edition=edition, gray=pytestconfig.getoption("--emulator-gray"),
+                                     faults=pytestconfig.getoption("--emulator-fault"),
+                                     choices=pytestconfig.getoption("--emulator-choice"))
+        except ToolError as exc:
+            pytest.exit(str(exc), returncode=exc.exit_code)
         base_url = running.base_url
     target = None
     try:

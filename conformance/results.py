@@ -86,8 +86,11 @@ class ResultCollector:
         target["edition"] = _edition(self.config)
         gray = self.config.getoption("--emulator-gray")
         faults = self.config.getoption("--emulator-fault")
+        choices = self.config.getoption("--emulator-choice")
         if gray:
             target["emulator_gray"] = gray
+        if choices:
+            target["emulator_choices"] = list(choices)
         if faults:
             target["emulator_faults"] = faults
         tests = sorted(self.tests.values(), key=lambda t: t["nodeid"])

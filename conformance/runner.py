@@ -33,6 +33,8 @@ def pytest_args(args: argparse.Namespace, results_dir: Path) -> list[str]:
         out += ["--rule", rule]
     for fault in args.emulator_fault:
         out += ["--emulator-fault", fault]
+    for choice in getattr(args, "emulator_choice", None) or []:
+        out += ["--emulator-choice", choice]
     if args.allow_writes:
         out.append("--i-understand-this-writes")
     if args.jobs:
@@ -56,6 +58,12 @@ def run_suite(args: argparse.Namespace) -> int:
     if args.examples is not None and args.examples < 1:
         raise ToolError("--examples must be at least 1")
     edition = args.edition or profile.edition
+    if getattr(args, "emulator_choice", None):
+        if not profile.embedded:
+            raise ToolError("--emulator-choice applies to the embedded emulator only (the profile names a URL)")
+        from conformance.embedded import parse_choices
+
+        parse_choices(args.emulator_choice)
     if args.plan:  # sends nothing, not even the preflight
         from conformance.plan import print_plan
 

@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from emulator.bodies import check_declared_length, read_json_object
 from emulator.config import EmulatorConfig
-from emulator.directory import Directory, User
+from emulator.directory import Directory, Phone, User
 from emulator.errors import (
     GraphError,
     access_denied,
@@ -32,7 +32,7 @@ from emulator.errors import (
 from emulator.middleware import IDS_KEY, GraphMiddleware, ServerErrorCounter
 from emulator.operations import GUID, PhoneMethods
 from emulator.permissions import READ_ACTIONS, authorize
-from emulator.render import context_url, json_response, no_content, phone_json
+from emulator.render import ODATA_TYPE, context_url, json_response, no_content, phone_json
 from emulator.throttle import Throttle
 from emulator.tokens import MalformedToken, Principal, TokenError, TokenVerifier
 from emulator.validation import InvalidNumber, PhoneInput, parse_phone_body
@@ -50,6 +50,7 @@ class Context:
     user: User | None
     user_key: str
     masked: bool
+    refuse_after: GraphError | None = None
 
 
 class Emulator:
@@ -67,6 +68,7 @@ class Emulator:
             check_signature=not faulty("bad-signature-accepted"),
             check_audience=not faulty("wrong-audience-accepted"),
             check_expiry=not faulty("expired-token-accepted"),
+            check_not_before=not faulty("nbf-not-checked"),
         )
 
     # -- checks shared by every operation ------------------------------------------------------
@@ -78,7 +80,8 @@ class Emulator:
             await asyncio.sleep(config.latency_ms / 1000)
         principal = self.authenticate(request.headers.get("authorization"))
         if principal.personal and not config.faulty("personal-account-accepted"):
-            raise access_denied("Personal Microsoft accounts are not supported.")
+            raise GraphError(403, "accessDenied", "Personal Microsoft accounts are not supported.",
+                             kind="personal_account")
         if self.throttle is not None:
             wait = self.throttle.retry_after(principal.token)
             if wait is not None:
@@ -89,16 +92,22 @@ class Emulator:
         if user is None:
             return Context(principal, None, user_key, False)
         decision = authorize(principal, action, is_self=is_self, target_roles=user.roles, settings=config)
+        refuse_after = None
         if not decision.allowed:
-            raise access_denied(f"Request Authorization failed: {decision.reason}.")
+            denied = access_denied(f"Request Authorization failed: {decision.reason}.", kind=decision.kind)
+            if decision.kind != "self_service" or not config.faulty("self-service-refused-but-stored"):
+                raise denied
+            refuse_after = denied
         if action not in READ_ACTIONS and not is_self and config.faulty("confused-deputy"):
             user = self.directory.find(principal.oid) or user
         check_declared_length(request)
-        return Context(principal, user, user_key, decision.masked)
+        return Context(principal, user, user_key, decision.masked, refuse_after)
 
     def authenticate(self, authorization: str | None) -> Principal:
         """The caller named by the Authorization header, or a 401."""
         if not authorization and self.config.faulty("no-token-accepted"):
+            return self.anonymous_as_first_user()
+        if (authorization or "").strip().lower() == "bearer" and self.config.faulty("empty-bearer-accepted"):
             return self.anonymous_as_first_user()
         try:
             return self.verifier.authenticate(authorization)
@@ -145,11 +154,12 @@ class Emulator:
         """GET .../phoneMethods: 200 with ``value``."""
         ctx = await self.begin(request, "list")
         phones = self.methods.list(ctx.user) if ctx.user is not None else []
-        items = [phone_json(p, masked=ctx.masked) for p in phones]
+        if self.config.choice("list_order") == "reverse":
+            phones.reverse()
+        items = [self.phone_json(p, masked=ctx.masked) for p in phones]
         if self.config.faulty("list-bare-array"):
             return json_response(200, items)
-        return json_response(200, {"@odata.context": context_url(origin(request), ctx.user_key, entity=False),
-                                   "value": items})
+        return json_response(200, {**self.context(request, ctx, entity=False), "value": items})
 
     async def count_methods(self, request: Request) -> Response:
         """GET .../phoneMethods/$count: the number of methods as text."""
@@ -168,8 +178,8 @@ class Emulator:
             if self.config.faulty("unknown-id-200") and GUID.fullmatch(method_id):
                 return json_response(200, {})
             raise
-        body = {"@odata.context": context_url(origin(request), ctx.user_key, entity=True),
-                **phone_json(phone, masked=ctx.masked)}
+        masked = ctx.masked and not self.config.faulty("unmasked-on-get")
+        body = {**self.context(request, ctx, entity=True), **self.phone_json(phone, masked=masked)}
         if self.config.faulty("get-wrong-shape"):
             body["type"] = body.pop("phoneType")
         return json_response(200, body)
@@ -181,11 +191,13 @@ class Emulator:
         payload = await read_json_object(request, self.config)
         values = self.validated(payload, ctx.user, None, creating=True)
         phone = self.methods.create(ctx.user, values)
+        if ctx.refuse_after is not None:
+            raise ctx.refuse_after
         status = 200 if self.config.faulty("create-returns-200") else 201
-        base = origin(request)
-        location = f"{base}/v1.0/users/{ctx.user.id}{PHONE_METHODS}/{phone.method_id}"
-        body = {"@odata.context": context_url(base, ctx.user_key, entity=True), **phone_json(phone)}
-        return json_response(status, body, headers={"Location": location})
+        location = f"{origin(request)}/v1.0/users/{ctx.user.id}{PHONE_METHODS}/{phone.method_id}"
+        headers = {"Location": location} if self.config.choice("location_header") == "present" else {}
+        body = {**self.context(request, ctx, entity=True), **self.phone_json(phone)}
+        return json_response(status, body, headers=headers)
 
     async def update_method(self, request: Request) -> Response:
         """PATCH .../phoneMethods/{id}: 204, empty body."""
@@ -196,9 +208,10 @@ class Emulator:
                                     upsert=self.config.faulty("patch-upsert"))
         values = self.validated(payload, ctx.user, slot, creating=False)
         phone = self.methods.update(ctx.user, slot, values)
+        if ctx.refuse_after is not None:
+            raise ctx.refuse_after
         if self.config.faulty("update-returns-200-body"):
-            context = context_url(origin(request), ctx.user_key, entity=True)
-            return json_response(200, {"@odata.context": context, **phone_json(phone)})
+            return json_response(200, {**self.context(request, ctx, entity=True), **self.phone_json(phone)})
         return no_content()
 
     async def delete_method(self, request: Request) -> Response:
@@ -222,6 +235,19 @@ class Emulator:
         self.methods.disable_sms(ctx.user, request.path_params["method_id"])
         return no_content()
 
+    def context(self, request: Request, ctx: Context, *, entity: bool) -> dict[str, object]:
+        """The ``@odata.context`` annotation of an answer (none under ``odata_context = "absent"``)."""
+        if self.config.choice("odata_context") == "absent":
+            return {}
+        return {"@odata.context": context_url(origin(request), ctx.user_key, entity=entity)}
+
+    def phone_json(self, phone: Phone, *, masked: bool = False) -> dict[str, object]:
+        """A phone method as JSON under the configured choices (mask shape, ``@odata.type``)."""
+        body = phone_json(phone, masked=masked, mask_format=self.config.choice("masked_format"))
+        if self.config.choice("odata_type") == "present":
+            body = {"@odata.type": ODATA_TYPE, **body}
+        return body
+
     def validated(self, payload: dict[str, object], user: User, slot: str | None, *,
                   creating: bool) -> PhoneInput:
         """Validate a body; under ``partial-write-on-invalid`` a rejected number is stored before the 400."""
@@ -238,7 +264,8 @@ class Emulator:
         """Render a :class:`GraphError` as the Graph envelope."""
         assert isinstance(exc, GraphError)
         request_id, client_id = request.scope[IDS_KEY]
-        return error_response(exc, request_id, client_id, flat=self.config.faulty("error-envelope-flat"))
+        error = exc.rendered(self.config.choices)
+        return error_response(error, request_id, client_id, flat=self.config.faulty("error-envelope-flat"))
 
     async def http_error(self, request: Request, exc: Exception) -> Response:
         """Render Starlette's routing errors (404 unknown route, 405 wrong method) as Graph envelopes."""

@@ -50,12 +50,12 @@ async def read_json_object(request: Request, settings: Settings) -> dict[str, ob
         chunks.append(chunk)
     body = b"".join(chunks)
     if not body.strip():
-        raise bad_request("Empty Payload. JSON content expected.", code="BadRequest")
+        raise bad_request("Empty Payload. JSON content expected.", code="BadRequest", kind="malformed_body")
     content_type = request.headers.get("content-type", "")
     if not is_json_media_type(content_type) and not settings.faulty("content-type-ignored"):
         shown = content_type or "(none)"
         raise GraphError(415, "unsupportedMediaType",
-                         f"Content-Type {shown!r} is not supported; send application/json.")
+                         f"Content-Type {shown!r} is not supported; send application/json.", kind="content_type")
     try:
         text = body.decode("utf-8")
         payload = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
@@ -63,9 +63,9 @@ async def read_json_object(request: Request, settings: Settings) -> dict[str, ob
         if settings.faulty("malformed-json-500"):
             raise server_error() from None
         raise bad_request("Unable to read JSON request payload: the body is not valid JSON.",
-                          code="BadRequest") from None
+                          code="BadRequest", kind="malformed_body") from None
     if not isinstance(payload, dict):
-        raise bad_request("The request body must be a JSON object.", code="BadRequest")
+        raise bad_request("The request body must be a JSON object.", code="BadRequest", kind="malformed_body")
     return payload
 
 

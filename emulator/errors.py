@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 
 from starlette.responses import Response
 
+from emulator.choices import code_for, status_for
+
 WWW_AUTHENTICATE = (
     'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", '
     'client_id="00000003-0000-0000-c000-000000000000"'
@@ -20,18 +22,30 @@ class GraphError(Exception):
 
     def __init__(self, status: int, code: str, message: str, *,
                  headers: Mapping[str, str] | None = None,
-                 inner: Mapping[str, str] | None = None) -> None:
+                 inner: Mapping[str, str] | None = None, kind: str = "") -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status
         self.code = code
         self.message = message
         self.headers = dict(headers or {})
         self.inner = dict(inner or {})
+        self.kind = kind
+
+    def rendered(self, choices: Mapping[str, str]) -> GraphError:
+        """This error with the status, code and headers the open ``choices`` give its kind."""
+        status = status_for(self.kind, self.status, choices)
+        headers = dict(self.headers)
+        if status == 401 and choices["www_authenticate"] == "present":
+            headers.setdefault("WWW-Authenticate", WWW_AUTHENTICATE)
+        elif choices["www_authenticate"] == "absent":
+            headers.pop("WWW-Authenticate", None)
+        return GraphError(status, code_for(self.kind, status, self.code, choices), self.message,
+                          headers=headers, inner=self.inner, kind=self.kind)
 
 
-def bad_request(message: str, code: str = "invalidRequest") -> GraphError:
-    """A 400 for input the contract rejects."""
-    return GraphError(400, code, message)
+def bad_request(message: str, code: str = "invalidRequest", kind: str = "validation") -> GraphError:
+    """A 400 for input the contract rejects (``kind`` names the open choice that may change it)."""
+    return GraphError(400, code, message, kind=kind)
 
 
 def unauthenticated(message: str) -> GraphError:
@@ -40,21 +54,22 @@ def unauthenticated(message: str) -> GraphError:
                       headers={"WWW-Authenticate": WWW_AUTHENTICATE})
 
 
-def access_denied(message: str = "Request Authorization failed") -> GraphError:
-    """A 403 ``accessDenied``."""
-    return GraphError(403, "accessDenied", message)
+def access_denied(message: str = "Request Authorization failed", kind: str = "") -> GraphError:
+    """A 403 ``accessDenied`` (``kind``: an error kind whose answer is an open choice)."""
+    return GraphError(403, "accessDenied", message, kind=kind)
 
 
-def method_not_found(method_id: str) -> GraphError:
-    """A 404 for a phone method id the user does not hold (or that is no GUID)."""
-    return GraphError(404, "itemNotFound", f"The phone method '{method_id}' was not found for this user.")
+def method_not_found(method_id: str, *, malformed: bool = False) -> GraphError:
+    """A 404 for a phone method id the user does not hold (``malformed``: one that is no GUID)."""
+    return GraphError(404, "itemNotFound", f"The phone method '{method_id}' was not found for this user.",
+                      kind="malformed_id" if malformed else "method_not_found")
 
 
 def user_not_found(key: str) -> GraphError:
     """A 404 ``Request_ResourceNotFound`` for an unknown user."""
     return GraphError(404, "Request_ResourceNotFound",
                       f"Resource '{key}' does not exist or one of its queried reference-property objects "
-                      "are not present.")
+                      "are not present.", kind="user_not_found")
 
 
 def server_error() -> GraphError:

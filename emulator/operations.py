@@ -35,6 +35,10 @@ class Settings(Protocol):
         """True when a fault is switched on."""
         ...
 
+    def choice(self, key: str) -> str:
+        """The value of an open choice (:mod:`emulator.choices`)."""
+        ...
+
 
 class PhoneMethods:
     """List, get, create, update, delete and SMS sign-in switches for users of one directory."""
@@ -47,7 +51,7 @@ class PhoneMethods:
         """The type whose fixed id is ``method_id`` when the user holds it (or ``upsert``), else 404."""
         slot = TYPE_FOR_ID.get(method_id.lower())
         if slot is None or (slot not in user.phones and not upsert):
-            raise method_not_found(method_id)
+            raise method_not_found(method_id, malformed=not GUID.fullmatch(method_id))
         return slot
 
     def list(self, user: User) -> list[Phone]:
@@ -76,10 +80,11 @@ class PhoneMethods:
         slot = values.slot or OFFICE
         with self.directory.lock:
             if slot in user.phones and not faulty("duplicate-type-overwrites"):
-                raise GraphError(409, "conflict", f"The user already has a {slot} phone method.")
+                raise GraphError(409, "conflict", f"The user already has a {slot} phone method.",
+                                 kind="duplicate")
             orphan = slot == ALTERNATE_MOBILE and MOBILE not in user.phones
             if orphan and not faulty("alternate-without-mobile"):
-                raise bad_request("An alternateMobile phone needs a mobile phone first.")
+                raise bad_request("An alternateMobile phone needs a mobile phone first.", kind="slot")
             if faulty("create-replaces-other-types"):
                 for other in [t for t in user.phones if t != slot]:
                     self.directory.remove(user, other)
@@ -135,15 +140,20 @@ class PhoneMethods:
             self.directory.put(user, slot, Phone(number, slot, METHOD_IDS[slot], state))
 
     def delete(self, user: User, method_id: str) -> None:
-        """Delete a phone; a mobile can't go while an alternateMobile exists (400)."""
+        """Delete a phone; a mobile can't go while an alternateMobile exists (400), or takes it along
+        (choice ``delete_mobile_with_alternate = "cascade"``)."""
         faulty = self.settings.faulty
         with self.directory.lock:
             slot = self.slot_of(user, method_id)
             blocked = slot == MOBILE and ALTERNATE_MOBILE in user.phones
-            if blocked and not faulty("delete-mobile-with-alternate"):
-                raise bad_request("Delete the alternateMobile phone before the mobile phone.")
+            cascade = self.settings.choice("delete_mobile_with_alternate") == "cascade"
+            if blocked and not cascade and not faulty("delete-mobile-with-alternate"):
+                raise bad_request("Delete the alternateMobile phone before the mobile phone.", kind="slot")
             if faulty("deleted-still-listed"):
                 return
+            if blocked and cascade and not faulty("delete-mobile-with-alternate"):
+                self.directory.remove(user, ALTERNATE_MOBILE)
+                user.stale.pop(ALTERNATE_MOBILE, None)
             self.directory.remove(user, slot)
             user.stale.pop(slot, None)
 
@@ -154,12 +164,22 @@ class PhoneMethods:
             if slot != MOBILE:
                 if self.settings.faulty("enable-sms-non-mobile"):
                     return
-                raise bad_request("SMS sign-in can only be enabled on the mobile phone method.")
+                raise bad_request("SMS sign-in can only be enabled on the mobile phone method.",
+                                  kind="enable_refused")
             phone = user.phones[slot]
-            if not user.sms_policy:
-                raise bad_request("SMS sign-in is not allowed for this user by policy.")
-            if self.directory.others_with_mobile(user, phone.number) > 0:
-                raise bad_request("The phone number is not unique, so it can't be used for SMS sign-in.")
+            faulty = self.settings.faulty
+            refusal = None
+            if not user.sms_policy and not faulty("enable-sms-policy-ignored"):
+                refusal = bad_request("SMS sign-in is not allowed for this user by policy.", kind="enable_refused")
+            elif (self.directory.others_with_mobile(user, phone.number) > 0
+                  and not faulty("enable-sms-not-unique-accepted")):
+                refusal = bad_request("The phone number is not unique, so it can't be used for SMS sign-in.",
+                                      kind="enable_refused")
+            if refusal is not None:
+                if faulty("enable-refusal-resets-state"):
+                    self.directory.put(user, slot, Phone(phone.number, phone.phone_type, phone.method_id,
+                                                         NOT_ENABLED))
+                raise refusal
             self.directory.put(user, slot, Phone(phone.number, phone.phone_type, phone.method_id, READY))
 
     def disable_sms(self, user: User, method_id: str) -> None:
@@ -167,7 +187,8 @@ class PhoneMethods:
         with self.directory.lock:
             slot = self.slot_of(user, method_id)
             if slot != MOBILE:
-                raise bad_request("SMS sign-in can only be disabled on the mobile phone method.")
+                raise bad_request("SMS sign-in can only be disabled on the mobile phone method.",
+                                  kind="enable_refused")
             phone = user.phones[slot]
             if not user.sms_policy or self.settings.faulty("disable-sms-noop"):
                 return

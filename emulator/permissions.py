@@ -43,8 +43,10 @@ AUTH_ADMIN_MANAGEABLE_ROLES = frozenset({
 """The only roles a target may hold for an Authentication Administrator to write to it (facts §4.3)."""
 
 FAMILIES = {"seed": ("userauthenticationmethod",),
-            "current": ("userauthenticationmethod", "userauthmethod-phone")}
-"""Lower-cased scope families honoured per edition."""
+            "current": ("userauthenticationmethod", "userauthmethod-phone"),
+            "seed+phone": ("userauthenticationmethod", "userauthmethod-phone")}
+"""Lower-cased scope families honoured per edition (``seed+phone``: edition seed under the choice
+``seed_phone_family = "grant"``; the seed pages do not name the ``UserAuthMethod-Phone`` family)."""
 
 _IMPLIED_BY = {
     "read": ("read", "readwrite", "read.all", "readwrite.all"),
@@ -70,14 +72,19 @@ class Settings(Protocol):
         """True when a fault is switched on."""
         ...
 
+    def choice(self, key: str) -> str:
+        """The value of an open choice (:mod:`emulator.choices`)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """The outcome: allowed or not (with the reason), and whether numbers must be masked."""
+    """The outcome: allowed or not (with the reason and the error kind), and whether to mask numbers."""
 
     allowed: bool
     masked: bool = False
     reason: str = ""
+    kind: str = ""
 
 
 ALLOW = Decision(True)
@@ -88,16 +95,23 @@ def has_scope(principal: Principal, edition: str, level: str) -> bool:
     return not principal.scopes.isdisjoint(_SATISFYING[(edition, level)])
 
 
-def deny(reason: str) -> Decision:
-    """A refusal with its reason."""
-    return Decision(False, reason=reason)
+def deny(reason: str, kind: str = "") -> Decision:
+    """A refusal with its reason (``kind``: an error kind whose answer is an open choice)."""
+    return Decision(False, reason=reason, kind=kind)
+
+
+def families_key(settings: Settings) -> str:
+    """The key of :data:`FAMILIES` the edition and the ``seed_phone_family`` choice select."""
+    if settings.edition == "seed" and settings.choice("seed_phone_family") == "grant":
+        return "seed+phone"
+    return settings.edition
 
 
 def authorize(principal: Principal, action: str, *, is_self: bool, target_roles: frozenset[str],
               settings: Settings) -> Decision:
     """Decide whether ``principal`` may perform ``action`` on a user (``is_self``: the caller itself)."""
     write = action not in READ_ACTIONS
-    edition = settings.edition
+    edition = families_key(settings)
     if principal.is_app:
         if settings.faulty("app-missing-role-accepted"):
             return ALLOW
@@ -111,10 +125,10 @@ def authorize(principal: Principal, action: str, *, is_self: bool, target_roles:
 
 
 def _self(principal: Principal, action: str, write: bool, settings: Settings) -> Decision:
-    edition = settings.edition
-    if (edition == "current" and action in ("create", "update")
-            and not settings.faulty("current-self-update-allowed")):
-        return deny("users can't add or update their own phone methods (not self-service)")
+    edition = families_key(settings)
+    if (settings.edition == "current" and action in ("create", "update")
+            and settings.choice("current_self_service") == "refuse"):
+        return deny("users can't add or update their own phone methods (not self-service)", "self_service")
     if settings.faulty("self-write-denied" if write else "self-read-denied"):
         return deny("self-service refused")
     level = "readwrite" if write else "read"
@@ -123,7 +137,7 @@ def _self(principal: Principal, action: str, write: bool, settings: Settings) ->
 
 def _other(principal: Principal, write: bool, target_roles: frozenset[str], settings: Settings) -> Decision:
     level = ("readwrite" if write else "read") + ("" if settings.faulty("self-scope-on-other") else ".all")
-    if not has_scope(principal, settings.edition, level):
+    if not has_scope(principal, families_key(settings), level):
         return deny(f"acting on another user needs a .{level} scope")
     wids = principal.wids
     if not write:
@@ -137,5 +151,6 @@ def _other(principal: Principal, write: bool, target_roles: frozenset[str], sett
     restricted = wids.isdisjoint(UNRESTRICTED_ROLES) and not target_roles <= AUTH_ADMIN_MANAGEABLE_ROLES
     restricted = restricted and AUTHENTICATION_ADMINISTRATOR in wids
     if restricted and not settings.faulty("auth-admin-on-privileged"):
-        return deny("an Authentication Administrator can't manage a user holding a privileged role")
+        return deny("an Authentication Administrator can't manage a user holding a privileged role",
+                    "privileged_target")
     return ALLOW

@@ -64,7 +64,8 @@ def start_in_thread(profile: str | os.PathLike[str] | None = None, *, port: int 
     """Start an emulator for ``profile`` (None: the package default) on loopback and wait until it answers.
 
     ``port`` 0 picks a free port. ``overrides`` may set ``edition``, ``gray``, ``faults``,
-    ``throttle_per_second``, ``latency_ms`` and ``secret``. Raises ValueError for a bad profile, an
+    ``throttle_per_second``, ``latency_ms``, ``secret`` and ``choices`` (a mapping of
+    :mod:`emulator.choices` keys to values). Raises ValueError for a bad profile, an
     unknown override or an unknown fault name, OSError when the port can't be bound.
     """
     config = load_config(profile, overrides)

@@ -60,10 +60,12 @@ class TokenVerifier:
     """Verifies bearer tokens against one secret and tenant; some checks can be switched off for faults."""
 
     def __init__(self, secret: str, tenant_id: str, *, check_signature: bool = True,
-                 check_audience: bool = True, check_expiry: bool = True, cache_size: int = 2048) -> None:
+                 check_audience: bool = True, check_expiry: bool = True, check_not_before: bool = True,
+                 cache_size: int = 2048) -> None:
         self._secret = secret
         self._tenants = frozenset({tenant_id.lower(), PERSONAL_TENANT})
         self._check_expiry = check_expiry
+        self._check_not_before = check_not_before
         self._options = {
             "verify_signature": check_signature, "verify_aud": check_audience,
             "verify_exp": False, "verify_nbf": False, "verify_iat": False, "verify_iss": False,
@@ -85,7 +87,7 @@ class TokenVerifier:
         now = time.time()
         if principal.exp <= now and self._check_expiry:
             raise TokenError("Lifetime validation failed, the token is expired.")
-        if principal.nbf > now:
+        if principal.nbf > now and self._check_not_before:
             raise TokenError("Lifetime validation failed, the token is not yet valid.")
         return principal
 

@@ -39,7 +39,7 @@ class InvalidNumber(GraphError):
     """A rejected phoneNumber; carries the raw value and the slot the body named (for one fault)."""
 
     def __init__(self, message: str, raw: object, slot: str | None) -> None:
-        super().__init__(400, "invalidRequest", message)
+        super().__init__(400, "invalidRequest", message, kind="validation")
         self.raw = raw
         self.slot = slot
 

@@ -22,15 +22,18 @@ TokenKind = Literal[
     "delegated",
     "application",
     "none",
+    "empty",
     "malformed",
     "expired",
+    "not_yet_valid",
     "bad_signature",
     "wrong_audience",
     "personal_account",
 ]
-"""How the caller authenticates. ``none``: no Authorization header. ``malformed``, ``expired``,
-``bad_signature``, ``wrong_audience``: a delegated token broken that way. ``personal_account``: a
-delegated token of a personal Microsoft account (tenant ``9188040d-...``)."""
+"""How the caller authenticates. ``none``: no Authorization header; ``empty``: ``Bearer`` with an empty
+token. ``malformed``, ``expired``, ``not_yet_valid`` (``nbf`` in the future), ``bad_signature``,
+``wrong_audience``: a delegated token broken that way. ``personal_account``: a delegated token of a
+personal Microsoft account (tenant ``9188040d-...``)."""
 
 Target = Literal["me", "self_id", "self_upn", "ordinary_user", "privileged_user"]
 """Whose phone methods: ``/me``; ``/users/{caller oid}``; ``/users/{caller upn}``; another user with
@@ -42,7 +45,8 @@ TOKEN_KINDS: Final[tuple[TokenKind, ...]] = get_args(TokenKind)
 TARGETS: Final[tuple[Target, ...]] = get_args(Target)
 """Every target, the caller itself first."""
 
-BROKEN_TOKEN_KINDS: Final[tuple[TokenKind, ...]] = ("malformed", "expired", "bad_signature", "wrong_audience")
+BROKEN_TOKEN_KINDS: Final[tuple[TokenKind, ...]] = ("malformed", "expired", "not_yet_valid", "bad_signature",
+                                                     "wrong_audience")
 """Token kinds that are delegated tokens invalid for Graph (401 whatever they claim)."""
 
 DELEGATED_FAMILIES: Final = ("UserAuthenticationMethod", "UserAuthMethod-Phone")
@@ -134,8 +138,10 @@ _TOKEN_KIND_WEIGHTS: Final[dict[TokenKind, int]] = {
     "delegated": 6,
     "application": 3,
     "none": 1,
+    "empty": 1,
     "malformed": 1,
     "expired": 1,
+    "not_yet_valid": 1,
     "bad_signature": 1,
     "wrong_audience": 1,
     "personal_account": 1,
@@ -191,7 +197,7 @@ def _contexts(draw: st.DrawFn, kinds: tuple[TokenKind, ...], targets: tuple[Targ
     target = draw(_sampled(targets))
     if token_kind == "application":
         return PermissionContext(token_kind, app_roles=draw(_APP_ROLE_SETS), target=target)
-    if token_kind == "none":
+    if token_kind in ("none", "empty"):
         return PermissionContext(token_kind, target=target)
     return PermissionContext(token_kind, scopes=draw(_SCOPE_SETS), directory_roles=draw(_ROLE_SETS), target=target)
 

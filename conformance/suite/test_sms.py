@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.checks import VALIDATION_FAMILY, error_code, expect_rejected, expect_status, snapshot
+from conformance.checks import CONFLICT_FAMILY, VALIDATION_FAMILY, error_code, expect_rejected, expect_status, snapshot
 from conformance.client import GraphClient
 from conformance.numbers import fresh_number
 from conformance.target import Target
@@ -95,3 +95,42 @@ def test_enable_sms_sign_in_on_a_non_mobile_is_rejected(target: Target, user_of,
     observe("enable-sms-non-mobile", phone_type=phone_type, status=r.status_code, code=error_code(r))
     expect_rejected(target, user, before, r,
                     VALIDATION_FAMILY | {404, 409}, f"enableSmsSignIn on {phone_type}", envelope=False)
+
+
+ENABLE_REFUSED = VALIDATION_FAMILY | CONFLICT_FAMILY | {403}
+"""Statuses for an enableSmsSignIn refused by a precondition (facts §3: the status is [unk])."""
+
+
+@pytest.mark.rule("sms-enable-preconditions")
+@pytest.mark.parametrize("precondition", ["unique_number", "in_policy", "mobile_only"])
+def test_enable_sms_sign_in_refused_when_a_precondition_fails(target: Target, user_of, observe,
+                                                              precondition) -> None:
+    """enableSmsSignIn needs a mobile, a number no other user holds and a user inside the SMS sign-in policy.
+
+    Each failed precondition: refused, nothing changed (read back), and the read shows the state that
+    names the reason (phoneNumberNotUnique, notAllowedByPolicy, notSupported).
+    """
+    method, shown = PHONE_METHOD_IDS["mobile"], "mobile"
+    if precondition == "in_policy":
+        user = user_of("policy_off_user")
+        if user.sms_sign_in:
+            pytest.skip(f"{user.key} is enabled for SMS sign-in in the profile")
+        target.reset(user, {"mobile": fresh_number()})
+        state = "notAllowedByPolicy"
+    elif precondition == "unique_number":
+        user, other = _sms_user(target, user_of), user_of("ordinary_target")
+        taken = fresh_number()
+        target.reset(other, {"mobile": taken})
+        target.reset(user, {"mobile": taken})
+        state = "phoneNumberNotUnique"
+    else:
+        user = _sms_user(target, user_of)
+        target.reset(user, {"mobile": fresh_number(), "office": fresh_number()})
+        method, shown, state = PHONE_METHOD_IDS["office"], "office", "notSupported"
+    before = snapshot(target, user)
+    r = target.client.action(GraphClient.user_prefix("id", user), method, "enableSmsSignIn", target.admin_token())
+    observe("enable-sms-refused", precondition=precondition, status=r.status_code, code=error_code(r))
+    expect_rejected(target, user, before, r, ENABLE_REFUSED, f"enableSmsSignIn without {precondition}")
+    assert _state(target, user, shown) == state, (
+        f"after enableSmsSignIn was refused ({precondition}) the {shown} reads {_state(target, user, shown)!r}, "
+        f"not {state}")

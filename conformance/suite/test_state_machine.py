@@ -87,7 +87,11 @@ class PhoneSlots(RuleBasedStateMachine):
         if phone_type not in self.model:
             expect_status(r, 404, f"deleting an absent {phone_type}")
         elif phone_type == "mobile" and "alternateMobile" in self.model:
-            expect_status(r, REJECTED, "deleting mobile before alternateMobile")
+            # the invariant is documented, the refusal inferred: refused, or both go (facts §3)
+            expect_status(r, REJECTED | {204}, "deleting mobile before alternateMobile")
+            if r.status_code == 204:
+                for gone in ("mobile", "alternateMobile"):
+                    self.model.pop(gone, None)
         else:
             expect_status(r, 204, f"deleting {phone_type}")
             del self.model[phone_type]

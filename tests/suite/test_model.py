@@ -21,9 +21,14 @@ CASES = [
     # (operation, context, edition, statuses, rule)
     ("update", ctx(scopes=[f"{UAM}.ReadWrite"]), "seed", {204}, "perm-self-write"),
     ("update", ctx(scopes=[f"{UAM}.Read"]), "seed", {403}, "perm-self-write"),
-    ("update", ctx(scopes=[f"{UAM}.ReadWrite"]), "current", {403}, "perm-current-no-self-service"),
+    # current pages: self-service create/update unsupported, the service's answer [unk]: open
+    ("update", ctx(scopes=[f"{UAM}.ReadWrite"]), "current", {204, 400, 403}, "perm-current-no-self-service"),
+    ("update", ctx(scopes=[f"{UAM}.Read"]), "current", {400, 403}, "perm-current-no-self-service"),
     ("delete", ctx(scopes=[f"{PHONE}.ReadWrite"]), "current", {204}, "perm-self-write"),
-    ("delete", ctx(scopes=[f"{PHONE}.ReadWrite"]), "seed", {403}, "perm-self-write"),
+    # the seed pages do not name the UserAuthMethod-Phone family: granted or not, recorded
+    ("delete", ctx(scopes=[f"{PHONE}.ReadWrite"]), "seed", {204, 403}, "perm-self-write"),
+    ("list", ctx(scopes=[f"{PHONE}.Read"], target="self_id"), "seed", {200, 403}, "perm-self-read"),
+    ("delete", ctx(scopes=[f"{PHONE}.Read"]), "seed", {403}, "perm-self-write"),
     ("list", ctx(scopes=[f"{UAM}.Read"], target="self_upn"), "seed", {200}, "perm-self-read"),
     ("list", ctx(scopes=["User.Read"], target="self_id"), "seed", {403}, "perm-self-read"),
     ("update", ctx(scopes=[f"{UAM}.ReadWrite"], roles=["authentication_administrator"], target="ordinary_user"),
@@ -36,11 +41,15 @@ CASES = [
     ("update", ctx(scopes=[f"{UAM}.ReadWrite.All"], roles=["authentication_administrator"],
                    target="ordinary_user"), "seed", {204}, "perm-other-needs-role"),
     ("update", ctx(scopes=[f"{UAM}.ReadWrite.All"], roles=["authentication_administrator"],
-                   target="privileged_user"), "seed", {403}, "perm-auth-admin-not-on-privileged"),
+                   target="privileged_user"), "seed", {400, 403}, "perm-auth-admin-not-on-privileged"),
     ("update", ctx(scopes=[f"{UAM}.ReadWrite.All"], roles=["privileged_authentication_administrator"],
                    target="privileged_user"), "seed", {204}, "perm-other-needs-role"),
     ("update", ctx(scopes=[f"{PHONE}.ReadWrite.All"], roles=["global_administrator"], target="ordinary_user"),
-     "seed", {403}, "perm-other-needs-all-scope"),
+     "seed", {204, 403}, "perm-other-needs-all-scope"),
+    ("update", ctx(scopes=[f"{PHONE}.ReadWrite.All"], target="ordinary_user"), "seed", {403},
+     "perm-other-needs-all-scope"),
+    ("update", ctx(kind="application", app_roles=[f"{PHONE}.ReadWrite.All"], target="ordinary_user"), "seed",
+     {204, 403}, "perm-app-needs-role"),
     ("update", ctx(scopes=[f"{PHONE}.ReadWrite.All"], roles=["global_administrator"], target="ordinary_user"),
      "current", {204}, "perm-other-needs-role"),
     ("update", ctx(kind="application", app_roles=[f"{UAM}.ReadWrite.All"], target="me"), "seed", {400},
@@ -53,7 +62,10 @@ CASES = [
      "perm-personal-account-refused"),
     ("get", ctx(kind="expired", scopes=[f"{UAM}.ReadWrite.All"]), "current", {401}, "auth-expired-401"),
     ("enable", ctx(kind="none"), "seed", {401}, "auth-missing-401"),
+    ("get", ctx(kind="empty"), "seed", {401}, "auth-missing-401"),
+    ("update", ctx(kind="not_yet_valid", scopes=[f"{UAM}.ReadWrite.All"]), "seed", {401}, "auth-not-yet-valid-401"),
 ]
+
 
 
 @pytest.mark.parametrize(("operation", "context", "edition", "statuses", "rule"), CASES)
@@ -61,6 +73,18 @@ def test_model_matches_the_contract(operation, context, edition, statuses, rule)
     expected = expected_outcome(operation, context, edition)
     assert set(expected.statuses) == statuses
     assert expected.rule == rule
+    if statuses & {200, 201, 204} and len(statuses) > 1:
+        assert expected.open, "a success beside a refusal is an open outcome"
+
+
+def test_silence_is_open_and_documented_refusals_stay_asserted() -> None:
+    """A family the seed pages do not name neither grants nor refuses; a documented refusal stays one."""
+    phone_self = expected_outcome("list", ctx(scopes=[f"{PHONE}.Read"]), "seed")
+    assert phone_self.open and phone_self.code == "accessDenied"
+    no_role = expected_outcome("update", ctx(scopes=[f"{PHONE}.ReadWrite.All"], target="ordinary_user"), "seed")
+    assert not no_role.open and no_role.statuses == {403}
+    irrelevant = expected_outcome("list", ctx(scopes=["User.Read"]), "current")
+    assert not irrelevant.open and irrelevant.statuses == {403}
 
 
 def test_higher_permissions_imply_lower() -> None:
