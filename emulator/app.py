@@ -95,7 +95,9 @@ class Emulator:
         refuse_after = None
         if not decision.allowed:
             denied = access_denied(f"Request Authorization failed: {decision.reason}.", kind=decision.kind)
-            if decision.kind != "self_service" or not config.faulty("self-service-refused-but-stored"):
+            via_users = request.path_params.get("user") is not None
+            if (decision.kind != "self_service" or not via_users
+                    or not config.faulty("self-service-refused-but-stored")):
                 raise denied
             refuse_after = denied
         if action not in READ_ACTIONS and not is_self and config.faulty("confused-deputy"):

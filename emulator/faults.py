@@ -60,8 +60,8 @@ _CATALOG: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("self-write-denied", "a self-service write with UserAuthenticationMethod.ReadWrite is 403",
      ("perm-self-write",)),
     ("self-read-denied", "a self read with UserAuthenticationMethod.Read is 403", ("perm-self-read",)),
-    ("self-service-refused-but-stored", "in edition current, a refused (403) self-service create/update is "
-     "stored anyway", ("perm-current-no-self-service",)),
+    ("self-service-refused-but-stored", "in edition current, a self-service create/update through "
+     "/users/{own id} is refused (403) but stored anyway", ("perm-current-no-self-service",)),
     ("unmasked-for-auth-admin", "an Authentication Administrator reads full numbers of others",
      ("perm-masked-numbers-auth-admin",)),
     ("unmasked-on-get", "an Authentication Administrator's GET of one method shows the full number (lists mask)",
