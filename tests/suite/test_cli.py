@@ -55,6 +55,24 @@ def test_bad_usage_is_exit_2() -> None:
     assert "invalid choice" in one_line_error(proc)
 
 
+@pytest.mark.parametrize(("choice", "message"), [("oops", "is not key=value"),
+                                                ("bad_body_status=418", "bad_body_status must be one of"),
+                                                ("nope=1", "unknown choice")])
+def test_bad_emulator_choice_is_exit_2(choice: str, message: str) -> None:
+    proc = cli("run", "--emulator-choice", choice)
+    assert proc.returncode == 2
+    assert message in one_line_error(proc)
+
+
+def test_emulator_choice_needs_the_embedded_emulator(tmp_path: Path) -> None:
+    profile = tmp_path / "remote.toml"
+    text = (ROOT / "conformance" / "targets" / "emulator.toml").read_text()
+    profile.write_text(text.replace('base_url = ""', 'base_url = "http://127.0.0.1:9/v1.0"', 1))
+    proc = cli("run", "--target", str(profile), "--emulator-choice", "gray=accept")
+    assert proc.returncode == 2
+    assert "embedded emulator only" in one_line_error(proc)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
