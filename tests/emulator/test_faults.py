@@ -112,11 +112,17 @@ PROBES: dict[str, tuple[dict[str, object], Probe]] = {
                                                 tid=PERSONAL_TENANT)),
     "self-write-denied": ({}, as_caller("adele", lambda api, t: api.create("me", office(), t), scopes=RW)),
     "self-read-denied": ({}, as_caller("adele", lambda api, t: api.list("me", t), scopes=R)),
-    "current-self-update-allowed": ({"edition": "current"}, as_caller(
-        "adele", lambda api, t: api.create("me", office(), t), scopes=RW)),
+    "self-service-refused-but-stored": ({"edition": "current"}, lambda api, mint: (
+        status(api.patch("alex", MOBILE_ID, {"phoneNumber": NEW}, mint("alex", scopes=RW))),
+        api.phones("alex")["mobile"]["phoneNumber"])),
     "unmasked-for-auth-admin": ({}, lambda api, mint: api.get(
         "alex", MOBILE_ID, mint("aaron", scopes=RA)).json()["phoneNumber"]),
+    "unmasked-on-get": ({}, lambda api, mint: api.get(
+        "alex", MOBILE_ID, mint("aaron", scopes=RA)).json()["phoneNumber"]),
     "no-token-accepted": ({}, lambda api, mint: status(api.list("me", None))),
+    "empty-bearer-accepted": ({}, lambda api, mint: status(api.call(
+        "GET", api.methods_path("me"), None, headers={"Authorization": "Bearer "}))),
+    "nbf-not-checked": ({}, lambda api, mint: status(api.list("carol", mint(nbf_in=3600, exp_in=7200)))),
     "malformed-token-500": ({}, lambda api, mint: status(api.list("carol", "not-a-jwt"))),
     "expired-token-accepted": ({}, lambda api, mint: status(api.list(
         "carol", mint(exp_in=-60, nbf_in=-600)))),
@@ -140,6 +146,10 @@ PROBES: dict[str, tuple[dict[str, object], Probe]] = {
     "sms-state-office-ready": ({}, lambda api, mint: api.create("adele", office()).json()["smsSignInState"]),
     "enable-sms-non-mobile": ({}, lambda api, mint: status(api.enable("carol", OFFICE_ID))),
     "disable-sms-noop": ({}, state_after_disable),
+    "enable-sms-not-unique-accepted": ({}, lambda api, mint: status(api.enable("dana1", MOBILE_ID))),
+    "enable-sms-policy-ignored": ({}, lambda api, mint: status(api.enable("polly", MOBILE_ID))),
+    "enable-refusal-resets-state": ({}, lambda api, mint: (
+        status(api.enable("dana1", MOBILE_ID)), api.phones("dana1")["mobile"]["smsSignInState"])),
     "deleted-still-listed": ({}, types_after(lambda api: api.delete("carol", OFFICE_ID), "carol")),
     "create-returns-200": ({}, lambda api, mint: status(api.create("adele", office()))),
     "create-replaces-other-types": ({}, types_after(lambda api: api.create("alex", office()), "alex")),
