@@ -44,6 +44,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="embedded emulator: how it treats gray-zone numbers")
     group.addoption("--emulator-fault", action="append", default=[],
                     help="embedded emulator: seed this fault (repeatable)")
+    group.addoption("--first-rule", action="append", default=[],
+                    help="run the tests of this rule id before the others (repeatable)")
     group.addoption("--results-dir", default=None, help="where results.json and summary.md go")
     group.addoption("--no-shrink", action="store_true",
                     help="report the first failing example unshrunk (faster; the kill matrix uses it)")
@@ -73,7 +75,7 @@ def pytest_configure(config: pytest.Config) -> None:
         # the smoke plan is a short, fixed list of requests: never shrink there (it would send more)
         phases=_phases(config.getoption("--no-shrink") or smoke),
     )
-    unknown = [r for r in config.getoption("--rule") if r not in RULES]
+    unknown = [r for r in [*config.getoption("--rule"), *config.getoption("--first-rule")] if r not in RULES]
     if unknown:
         raise pytest.UsageError(f"unknown rule id(s): {', '.join(unknown)} (see: python -m conformance rules)")
     from conformance import results
@@ -121,6 +123,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+    first = set(config.getoption("--first-rule"))
+    if first:  # a stable sort: the named rules' tests first, each group in collection order
+        items.sort(key=lambda item: not first & set(_rules_of(item)))
 
 
 def _edition(config: pytest.Config) -> str:

@@ -31,6 +31,10 @@ def pytest_args(args: argparse.Namespace, results_dir: Path) -> list[str]:
         out.append("--no-shrink")
     for rule in args.rule:
         out += ["--rule", rule]
+    for rule in getattr(args, "first_rule", ()):
+        out += ["--first-rule", rule]
+    if getattr(args, "stop_at_first_failure", False):
+        out.append("--exitfirst")
     for fault in args.emulator_fault:
         out += ["--emulator-fault", fault]
     if args.allow_writes:
@@ -50,7 +54,7 @@ def run_suite(args: argparse.Namespace) -> int:
     from conformance.summary import rule_table
 
     profile = load_profile(args.target)
-    unknown = [r for r in args.rule if r not in RULES]
+    unknown = [r for r in [*args.rule, *getattr(args, "first_rule", ())] if r not in RULES]
     if unknown:
         raise ToolError(f"unknown rule id(s): {', '.join(unknown)} (see: python -m conformance rules)")
     if args.examples is not None and args.examples < 1:
