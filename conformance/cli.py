@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     faults = sub.add_parser("faults", help="run the suite against every seeded emulator fault (kill matrix)")
     faults.add_argument("--examples", type=int, default=None, help="Hypothesis examples per property")
     faults.add_argument("--quick", action="store_true", help="the reduced example budget CI uses")
+    faults.add_argument("--budget-plan", action="store_true", help="run the budget plan (what a tenant gets)")
     faults.add_argument("--jobs", type=int, default=2)
     faults.add_argument("--attribute", action="store_true",
                         help="run the whole suite per fault and list every rule that fails "
@@ -91,6 +92,8 @@ def add_run_options(run: argparse.ArgumentParser) -> None:
     run.add_argument("--i-understand-this-writes", action="store_true", dest="allow_writes")
     run.add_argument("--verbose", "-v", action="store_true", help="pytest's full output")
     run.add_argument("--no-shrink", action="store_true", help="report failing examples unshrunk (faster)")
+    run.add_argument("--budget-plan", action="store_true",
+                     help="every rule exercised in a few hundred requests (always on for a tenant in mode = full)")
     run.add_argument("--first-rule", action="append", default=[], metavar="ID",
                      help="run this rule's tests before the others (repeatable; the kill matrix uses it)")
     run.add_argument("--stop-at-first-failure", action="store_true",

@@ -157,6 +157,8 @@ def run_kill_matrix(args: argparse.Namespace) -> int:
     budget = ["--quick"] if args.quick else []
     if args.examples is not None:
         budget = ["--examples", str(args.examples)]
+    if getattr(args, "budget_plan", False):
+        budget = [*budget, "--budget-plan"]
     out_root = Path(args.results_dir) / "faults"
     attribute = bool(getattr(args, "attribute", False))
     # the clean runs first: they are the longest, so the faults fill the other workers meanwhile

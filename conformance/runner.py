@@ -29,6 +29,8 @@ def pytest_args(args: argparse.Namespace, results_dir: Path) -> list[str]:
         out.append("--quick")
     if getattr(args, "no_shrink", False):
         out.append("--no-shrink")
+    if getattr(args, "budget_plan", False):
+        out.append("--budget-plan")
     for rule in args.rule:
         out += ["--rule", rule]
     for rule in getattr(args, "first_rule", ()):
@@ -63,7 +65,7 @@ def run_suite(args: argparse.Namespace) -> int:
     if args.plan:  # sends nothing, not even the preflight
         from conformance.plan import print_plan
 
-        return print_plan(profile, edition)
+        return print_plan(profile, edition, budget_plan=getattr(args, "budget_plan", False))
     if profile.kind == "tenant" and profile.mode == "full" and not args.allow_writes:
         raise ToolError("mode = full against a tenant needs --i-understand-this-writes on the command line")
     if not profile.embedded:
