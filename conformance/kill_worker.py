@@ -8,6 +8,7 @@ schemathesis and the suite's modules are imported once per worker instead of onc
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import tempfile
@@ -15,6 +16,7 @@ import time
 from pathlib import Path
 
 _log: Path | None = None
+_frozen = False
 
 
 def init(log_dir: str) -> None:
@@ -46,6 +48,7 @@ def run(argv: list[str]) -> tuple[int, float, str]:
         print(f"error: the run raised {type(exc).__name__}: {exc}", file=sys.stderr)
         code = 2
     seconds = time.perf_counter() - started
+    _freeze()
     sys.stdout.flush()
     sys.stderr.flush()
     tail = ""
@@ -54,3 +57,16 @@ def run(argv: list[str]) -> tuple[int, float, str]:
             fh.seek(max(offset, _log.stat().st_size - 4000))
             tail = fh.read().decode("utf-8", "replace")
     return int(code), seconds, tail
+
+
+def _freeze() -> None:
+    """After the first run, move what the imports built out of the collector's sight.
+
+    pytest collects garbage several times at the end of every session; with Python, pytest, Hypothesis
+    and schemathesis loaded that costs seconds a run unless the long-lived objects are frozen.
+    """
+    global _frozen
+    if not _frozen:
+        gc.collect()
+        gc.freeze()
+        _frozen = True
