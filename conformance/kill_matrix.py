@@ -174,6 +174,7 @@ def run_kill_matrix(args: argparse.Namespace) -> int:
             o.description = catalog[o.name].description
     report = build_report(outcomes, all_faults=not args.fault, seconds=time.perf_counter() - started,
                           attribute=attribute)
+    report["budget_plan"] = bool(getattr(args, "budget_plan", False))
     write_report(Path(args.results_dir), report)
     clean_ok = all(o["exit_code"] == EXIT_CONFORMS for o in report["clean"])
     survivors = [f["name"] for f in report["faults"] if not f["killed"]]
@@ -240,6 +241,8 @@ def render_markdown(report: dict[str, Any]) -> str:
                      f"| {f['time_to_kill_s'] if f['time_to_kill_s'] is not None else '-'} | {f['seconds']} |")
     if report["unproven_rules"]:
         lines += ["", "Unproven rules (no fault breaks them): " + ", ".join(f"`{r}`" for r in report["unproven_rules"])]
+    if report.get("budget_plan"):
+        lines += _budget_section(report)
     first = [f for f in report["faults"] if f["killed"] and f["counterexample"]]
     if first:
         lines += ["", "## First counterexample per fault", ""]
@@ -247,3 +250,22 @@ def render_markdown(report: dict[str, Any]) -> str:
             ce = (f["counterexample"] or "").strip().splitlines()
             lines += [f"### `{f['name']}`", "", "```", *ce[:12], "```", ""]
     return "\n".join(lines) + "\n"
+
+
+def _budget_section(report: dict[str, Any]) -> list[str]:
+    """Under the budget plan: the faults it cannot kill, and those only another rule's test kills, and why."""
+    from conformance.budget import CANNOT_KILL
+
+    lines = ["", "## Under the budget plan (what a full tenant run gets)", ""]
+    survived = [f for f in report["faults"] if not f["killed"]]
+    if not survived:
+        lines.append("The budget plan kills every fault of this matrix.")
+    for f in survived:
+        why = CANNOT_KILL.get(f["name"], "not explained yet: add it to conformance.budget.CANNOT_KILL")
+        lines.append(f"- `{f['name']}` survives: {why}")
+    others = [f for f in report["faults"] if f["killed"] and not f["claimed_caught"]]
+    if others:
+        lines += ["", "Killed, but not by the rule they claim (its one example does not reach the fault):", ""]
+        lines += [f"- `{f['name']}` (claims {', '.join(f['claimed_rules'])}): killed by "
+                  f"{', '.join(f['failed_rules'])}" for f in others]
+    return lines
