@@ -50,7 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
     faults = sub.add_parser("faults", help="run the suite against every seeded emulator fault (kill matrix)")
     faults.add_argument("--examples", type=int, default=None, help="Hypothesis examples per property")
     faults.add_argument("--quick", action="store_true", help="the reduced example budget CI uses")
+    faults.add_argument("--budget-plan", action="store_true", help="run the budget plan (what a tenant gets)")
     faults.add_argument("--jobs", type=int, default=2)
+    faults.add_argument("--attribute", action="store_true",
+                        help="run the whole suite per fault and list every rule that fails "
+                             "(default: stop at the first failure, the claimed rules' tests first)")
+    faults.add_argument("--isolated", action="store_true",
+                        help="a new process and emulator per run (default: one per worker, switched in place)")
     faults.add_argument("--fault", action="append", default=[], help="only this fault (repeatable)")
     faults.add_argument("--results-dir", default=str(DEFAULT_RESULTS))
 
@@ -88,6 +94,12 @@ def add_run_options(run: argparse.ArgumentParser) -> None:
     run.add_argument("--i-understand-this-writes", action="store_true", dest="allow_writes")
     run.add_argument("--verbose", "-v", action="store_true", help="pytest's full output")
     run.add_argument("--no-shrink", action="store_true", help="report failing examples unshrunk (faster)")
+    run.add_argument("--budget-plan", action="store_true",
+                     help="every rule exercised in a few hundred requests (always on for a tenant in mode = full)")
+    run.add_argument("--first-rule", action="append", default=[], metavar="ID",
+                     help="run this rule's tests before the others (repeatable; the kill matrix uses it)")
+    run.add_argument("--stop-at-first-failure", action="store_true",
+                     help="stop the run at the first failing test (the kill matrix uses it)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,7 +1,13 @@
 """Start the embedded reference emulator for a profile that names no URL.
 
 This is the one place the suite touches the emulator package, and only through its public
-``start_in_thread`` function: the tests themselves know the target only through HTTP.
+``start_in_thread`` function and the running emulator's ``reset`` hook: the tests themselves know the
+target only through HTTP.
+
+By default every run starts its own emulator and stops it at the end. A process that runs the suite
+many times (the kill matrix's workers) calls :func:`keep_running` once: from then on the emulator of
+a profile is started once and, for every later run, switched in place to that run's edition, gray
+mode and faults (fresh state, the same port) instead of being restarted.
 """
 
 from __future__ import annotations
@@ -44,6 +50,26 @@ def parse_choices(assignments: Iterable[str]) -> dict[str, str]:
     return chosen
 
 
+class _Kept:
+    """A shared emulator lent to one run: ``stop()`` leaves it serving for the next run."""
+
+    def __init__(self, running: Any) -> None:
+        self.base_url: str = running.base_url
+
+    def stop(self) -> None:
+        """Nothing: the emulator stays up until the process ends."""
+
+
+_kept: dict[str, Any] | None = None
+
+
+def keep_running() -> None:
+    """Keep embedded emulators running between runs in this process (switched in place, never restarted)."""
+    global _kept
+    if _kept is None:
+        _kept = {}
+
+
 def start_embedded(profile: TargetProfile, *, edition: str, gray: str | None = None,
                    faults: Iterable[str] = (), choices: Iterable[str] = ()) -> Running:
     """Start the emulator on a free loopback port with the profile's directory; return its handle.
@@ -64,6 +90,14 @@ def start_embedded(profile: TargetProfile, *, edition: str, gray: str | None = N
     if faults:
         overrides["faults"] = faults
     try:
-        return start_in_thread(profile.path, overrides=overrides)
+        if _kept is None:
+            return start_in_thread(profile.path, overrides=overrides)
+        key = str(profile.path)
+        running = _kept.get(key)
+        if running is not None and running.running:
+            running.reset(overrides)
+        else:
+            running = _kept[key] = start_in_thread(profile.path, overrides=overrides)
+        return _Kept(running)
     except ValueError as exc:
         raise ToolError(f"embedded emulator: {exc}") from None

@@ -155,8 +155,12 @@ def _who(profile: TargetProfile, roles: str) -> str:
     return " or ".join(names)
 
 
-def print_plan(profile: TargetProfile, edition: str) -> int:
-    """Print the mode, the budget, the users, and the requests (smoke) or tests (full, readonly)."""
+def print_plan(profile: TargetProfile, edition: str, *, budget_plan: bool = False) -> int:
+    """Print the mode, the budget, the users, and the requests (smoke) or tests (full, readonly).
+
+    Under the budget plan (``--budget-plan``, or a tenant in ``mode = full``) it also prints the planned
+    examples per rule.
+    """
     print(f"target {profile.name} ({profile.kind}) at {profile.base_url or 'the embedded emulator'}, "
           f"edition {edition}, mode {profile.mode}, request budget {profile.request_budget or 'unlimited'}; "
           "nothing is sent by --plan")
@@ -169,10 +173,13 @@ def print_plan(profile: TargetProfile, edition: str) -> int:
         print(f"journal: each user's phone methods are recorded in {profile.journal_dir}/<run-id>.jsonl before "
               "the first write, and restored and verified at the end" if profile.journal
               else "journal: off (emulator)")
+    budget = budget_plan or (profile.kind == "tenant" and profile.mode == "full")
     if profile.mode == "smoke":
         _print_smoke(profile)
     else:
-        _print_tests(profile, edition)
+        _print_tests(profile, edition, ["--budget-plan"] if budget else [])
+    if budget:
+        _print_budget(profile, edition)
     return EXIT_CONFORMS
 
 
@@ -208,7 +215,52 @@ def _admin(profile: TargetProfile) -> User:
     return profile.user_for("caller")  # pragma: no cover - caller is required
 
 
-def collect(profile: TargetProfile, edition: str) -> list[tuple[str, bool, bool]]:
+def planned_examples(profile: TargetProfile, edition: str) -> list[tuple[str, tuple[str, ...], int]]:
+    """The budget plan's tests as ``(node id, rules, planned examples)``; collected only, nothing sent.
+
+    The suite's example budgets are fixed when its modules are first imported: call this (or
+    :func:`collect` with ``--budget-plan``) before any other collection in the process.
+    """
+    import pytest
+
+    found: list[tuple[str, tuple[str, ...], int]] = []
+
+    class _Collector:
+        @pytest.hookimpl(trylast=True)
+        def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+            for item in items:
+                rules = tuple(r for m in item.iter_markers("rule") for r in m.args)
+                if rules:
+                    used = getattr(getattr(item, "obj", None), "_hypothesis_internal_use_settings", None)
+                    found.append((item.nodeid, rules, used.max_examples if used is not None else 1))
+
+    _collect_only(profile, edition, [_Collector()], ["--budget-plan"])
+    return found
+
+
+def _collect_only(profile: TargetProfile, edition: str, plugins: list[object], extra: list[str]) -> None:
+    import pytest
+
+    args = [str(SUITE_DIR), "--collect-only", "-q", "-p", "conformance.plugin", "-p", "no:cacheprovider",
+            f"--rootdir={SUITE_DIR.parent.parent}", "--edition", edition, *extra]
+    if profile.path is not None:
+        args += ["--target", str(profile.path)]
+    with contextlib.redirect_stdout(io.StringIO()):
+        pytest.main(args, plugins=plugins)
+
+
+def _print_budget(profile: TargetProfile, edition: str) -> None:
+    from conformance.budget import examples_per_rule
+
+    planned = planned_examples(profile, edition)
+    per_rule = examples_per_rule((rules, n) for _, rules, n in planned)
+    print(f"\nbudget plan: {sum(n for _, _, n in planned)} examples in {len(planned)} test cases "
+          "(each a few requests: set-up read, the probe, a read-back), per rule:")
+    for rule in rules_for(edition):
+        print(f"  {rule.id:<36} {per_rule.get(rule.id, 0)}")
+
+
+def collect(profile: TargetProfile, edition: str, extra: list[str] | None = None) -> list[tuple[str, bool, bool]]:
     """The suite's tests for ``profile`` as ``(node id, readonly, smoke)``; collected only, nothing sent."""
     import pytest
 
@@ -220,18 +272,13 @@ def collect(profile: TargetProfile, edition: str) -> list[tuple[str, bool, bool]
                           i.get_closest_marker("smoke") is not None)
                          for i in items if i.get_closest_marker("rule"))
 
-    args = [str(SUITE_DIR), "--collect-only", "-q", "-p", "conformance.plugin", "-p", "no:cacheprovider",
-            f"--rootdir={SUITE_DIR.parent.parent}", "--edition", edition]
-    if profile.path is not None:
-        args += ["--target", str(profile.path)]
-    with contextlib.redirect_stdout(io.StringIO()):
-        pytest.main(args, plugins=[_Collector()])
+    _collect_only(profile, edition, [_Collector()], extra or [])
     return found
 
 
-def _print_tests(profile: TargetProfile, edition: str) -> None:
+def _print_tests(profile: TargetProfile, edition: str, extra: list[str]) -> None:
     readonly = profile.mode == "readonly"
-    tests = [t for t in collect(profile, edition) if t[1] or not readonly]
+    tests = [t for t in collect(profile, edition, extra) if t[1] or not readonly]
     what = "readonly tests (every write refused)" if readonly else "tests, each writing only to the allow-list"
     print(f"\n{what}: {len(tests)}")
     for nodeid, _, _ in tests:

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.errors import InvalidArgument
 
+from conformance import budget
 from conformance.client import TargetBroken
 from conformance.errors import ToolError
 from conformance.profile import EDITIONS, TargetProfile, load_profile
@@ -27,6 +28,7 @@ DEFAULT_EXAMPLES = 30
 QUICK_EXAMPLES = 6
 SMOKE_EXAMPLES = 1
 SUITE_PROFILE = "conformance"
+_budget_plan = False  # set by pytest_configure: the run follows conformance.budget
 
 _HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much,
            HealthCheck.data_too_large]
@@ -47,9 +49,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--emulator-choice", action="append", default=[], metavar="KEY=VALUE",
                     help="embedded emulator: set one of its open choices (repeatable; python -m emulator "
                          "--list-choices)")
+    group.addoption("--first-rule", action="append", default=[],
+                    help="run the tests of this rule id before the others (repeatable)")
     group.addoption("--results-dir", default=None, help="where results.json and summary.md go")
     group.addoption("--no-shrink", action="store_true",
                     help="report the first failing example unshrunk (faster; the kill matrix uses it)")
+    group.addoption("--budget-plan", action="store_true",
+                    help="the budget plan: every rule exercised in a few hundred requests "
+                         "(always on for a tenant in mode = full)")
     group.addoption("--i-understand-this-writes", action="store_true", dest="allow_writes",
                     help="allow mode=full against a tenant")
 
@@ -59,10 +66,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rule(*ids): the conformance rules a test checks")
     config.addinivalue_line("markers", "readonly: the test sends no write")
     config.addinivalue_line("markers", "smoke: part of the short smoke plan")
+    global _budget_plan
     examples = config.getoption("--examples")
     smoke = _mode(config) == "smoke"
+    _budget_plan = budget_plan(config)
     if examples is None:
-        examples = SMOKE_EXAMPLES if smoke else QUICK_EXAMPLES if config.getoption("--quick") else DEFAULT_EXAMPLES
+        examples = (SMOKE_EXAMPLES if smoke else budget.EXAMPLES if _budget_plan
+                    else QUICK_EXAMPLES if config.getoption("--quick") else DEFAULT_EXAMPLES)
     if examples < 1:
         raise pytest.UsageError("--examples must be at least 1")
     settings.register_profile(
@@ -74,9 +84,9 @@ def pytest_configure(config: pytest.Config) -> None:
         suppress_health_check=_HEALTH,
         print_blob=False,
         # the smoke plan is a short, fixed list of requests: never shrink there (it would send more)
-        phases=_phases(config.getoption("--no-shrink") or smoke),
+        phases=_phases(config.getoption("--no-shrink") or smoke or _budget_plan),
     )
-    unknown = [r for r in config.getoption("--rule") if r not in RULES]
+    unknown = [r for r in [*config.getoption("--rule"), *config.getoption("--first-rule")] if r not in RULES]
     if unknown:
         raise pytest.UsageError(f"unknown rule id(s): {', '.join(unknown)} (see: python -m conformance rules)")
     from conformance import results
@@ -85,17 +95,36 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.import_plugin("conformance.allure_labels")
 
 
+def budget_plan(config: pytest.Config) -> bool:
+    """True when the run follows the budget plan: ``--budget-plan``, or a tenant in ``mode = full``."""
+    if config.getoption("--budget-plan"):
+        return True
+    try:
+        profile = _profile(config)
+    except ToolError:
+        return False
+    return profile.kind == "tenant" and profile.mode == "full"
+
+
+def in_budget_plan() -> bool:
+    """True inside a run that follows the budget plan (:mod:`conformance.budget`); read at import by tests."""
+    return _budget_plan
+
+
 def _phases(no_shrink: bool) -> tuple[Phase, ...]:
     return tuple(p for p in Phase if not (no_shrink and p in (Phase.shrink, Phase.explain)))
 
 
 def suite_settings(fraction: float = 1.0, **overrides: Any) -> settings:
-    """Hypothesis settings for a suite property: the run's example budget, scaled by ``fraction``."""
+    """Hypothesis settings for a suite property: the run's example budget, scaled by ``fraction``.
+
+    Under the budget plan every property gets the run's example count unscaled (one, unless ``--examples``).
+    """
     try:
         parent = settings.get_profile(SUITE_PROFILE)
     except InvalidArgument:  # imported outside a suite run (e.g. by the project's own tests)
         parent = settings(max_examples=QUICK_EXAMPLES, deadline=None, suppress_health_check=_HEALTH)
-    examples = max(1, int(parent.max_examples * fraction))
+    examples = parent.max_examples if _budget_plan else max(1, int(parent.max_examples * fraction))
     return settings(parent, max_examples=examples, **overrides)
 
 
@@ -107,13 +136,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Attach rule ids to every suite test, select by ``--rule``, and skip by edition and mode."""
     wanted = set(config.getoption("--rule"))
     edition = _edition(config)
+    planned = budget_plan(config)
     keep, drop = [], []
     for item in items:
         rules = _rules_of(item)
         if not rules:
             keep.append(item)
             continue
-        if wanted and not wanted & set(rules):
+        if (wanted and not wanted & set(rules)) or (planned and not budget.kept(_function(item), item.name)):
             drop.append(item)
             continue
         item.user_properties.append(("rules", rules))
@@ -124,6 +154,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+    first = set(config.getoption("--first-rule"))
+    if first:  # a stable sort: the named rules' tests first, each group in collection order
+        items.sort(key=lambda item: not first & set(_rules_of(item)))
+
+
+def _function(item: pytest.Item) -> str:
+    """The test function's name of an item (without its parametrized case)."""
+    return item.name.split("[", 1)[0]
 
 
 def _edition(config: pytest.Config) -> str:
@@ -182,7 +220,8 @@ def target(pytestconfig: pytest.Config) -> Iterator[Target]:
     target = None
     try:
         try:
-            target = Target(profile=profile, base_url=base_url, edition=edition, worker=worker_index())
+            target = Target(profile=profile, base_url=base_url, edition=edition, worker=worker_index(),
+                            frugal=_budget_plan)
         except ToolError as exc:
             pytest.exit(str(exc), returncode=exc.exit_code)
         yield target

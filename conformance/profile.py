@@ -160,7 +160,7 @@ def parse_profile(raw: Mapping[str, Any], *, source: Path | None = None) -> Targ
         raise fail("[target] base_url is required for a tenant (e.g. https://graph.microsoft.com/v1.0)")
     edition = _choice(target, "edition", EDITIONS, "seed", fail, "[target]")
     mode = _choice(target, "mode", MODES, "smoke" if kind == "tenant" else "full", fail, "[target]")
-    budget = target.get("request_budget", 300 if kind == "tenant" else 0)
+    budget = target.get("request_budget", (500 if mode == "full" else 300) if kind == "tenant" else 0)
     if not isinstance(budget, int) or budget < 0:
         raise fail(f"[target] request_budget must be a whole number >= 0 (got {budget!r})")
 

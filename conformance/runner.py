@@ -29,8 +29,14 @@ def pytest_args(args: argparse.Namespace, results_dir: Path) -> list[str]:
         out.append("--quick")
     if getattr(args, "no_shrink", False):
         out.append("--no-shrink")
+    if getattr(args, "budget_plan", False):
+        out.append("--budget-plan")
     for rule in args.rule:
         out += ["--rule", rule]
+    for rule in getattr(args, "first_rule", ()):
+        out += ["--first-rule", rule]
+    if getattr(args, "stop_at_first_failure", False):
+        out.append("--exitfirst")
     for fault in args.emulator_fault:
         out += ["--emulator-fault", fault]
     for choice in getattr(args, "emulator_choice", None) or []:
@@ -52,7 +58,7 @@ def run_suite(args: argparse.Namespace) -> int:
     from conformance.summary import rule_table
 
     profile = load_profile(args.target)
-    unknown = [r for r in args.rule if r not in RULES]
+    unknown = [r for r in [*args.rule, *getattr(args, "first_rule", ())] if r not in RULES]
     if unknown:
         raise ToolError(f"unknown rule id(s): {', '.join(unknown)} (see: python -m conformance rules)")
     if args.examples is not None and args.examples < 1:
@@ -67,7 +73,7 @@ def run_suite(args: argparse.Namespace) -> int:
     if args.plan:  # sends nothing, not even the preflight
         from conformance.plan import print_plan
 
-        return print_plan(profile, edition)
+        return print_plan(profile, edition, budget_plan=getattr(args, "budget_plan", False))
     if profile.kind == "tenant" and profile.mode == "full" and not args.allow_writes:
         raise ToolError("mode = full against a tenant needs --i-understand-this-writes on the command line")
     if not profile.embedded:

@@ -54,6 +54,7 @@ class Target:
     client: GraphClient = field(init=False)
     settle_s: float = 0.0
     record: bool = True
+    frugal: bool = False
     journal: Journal | None = field(init=False, default=None)
     guard: WriteGuard = field(init=False)
 
@@ -185,6 +186,17 @@ class Target:
         """Bring ``user`` to exactly ``want`` (type -> number) by deleting and creating, in allowed order."""
         with self.client.setup():
             self._reset(user, want)
+
+    def ensure(self, user: User, types: tuple[str, ...]) -> None:
+        """Bring ``user`` to hold exactly ``types``, each with a fresh number.
+
+        A ``frugal`` target (the budget plan) keeps the numbers the user already holds and only deletes
+        and creates what differs: for a test that needs the slots, not particular numbers.
+        """
+        from conformance.numbers import fresh_number
+
+        held = self.numbers(user) if self.frugal else {}
+        self.reset(user, {t: held.get(t) or fresh_number() for t in types})
 
     def _reset(self, user: User, want: Mapping[str, str] | None = None) -> None:
         want = dict(want or {})

@@ -8,29 +8,56 @@ import socket
 import threading
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from types import TracebackType
 
 import uvicorn
 from starlette.applications import Starlette
 
-from emulator.app import Emulator, create_app
+from emulator.app import Emulator
 from emulator.config import EmulatorConfig, load_config
+from emulator.switch import SwitchableApp
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 15.0
 
 
 class RunningEmulator:
-    """An emulator serving on loopback. ``base_url`` ends with ``/v1.0``; ``stop()`` shuts it down."""
+    """An emulator serving on loopback. ``base_url`` ends with ``/v1.0``; ``stop()`` shuts it down.
 
-    def __init__(self, config: EmulatorConfig, app: Starlette, server: uvicorn.Server,
-                 thread: threading.Thread, port: int) -> None:
-        self.config = config
-        self.app = app
+    ``reset()`` switches it to another configuration in place (the reset hook, :mod:`emulator.switch`).
+    """
+
+    def __init__(self, switch: SwitchableApp, server: uvicorn.Server, thread: threading.Thread, port: int,
+                 profile: str | os.PathLike[str] | None = None) -> None:
         self.port = port
         self.base_url = f"http://{HOST}:{port}/v1.0"
+        self.profile = profile
+        self._switch = switch
         self._server = server
         self._thread = thread
+
+    @property
+    def config(self) -> EmulatorConfig:
+        """The configuration being served."""
+        return self._switch.config
+
+    @property
+    def app(self) -> Starlette:
+        """The application serving the current configuration."""
+        return self._switch.app
+
+    def reset(self, overrides: Mapping[str, object] | None = None) -> None:
+        """Serve the profile it was started with under ``overrides``, with fresh state, from the next request.
+
+        The same as stopping and starting again on the same port, without the restart. Call it between
+        runs (no request in flight). Raises ValueError like :func:`start_in_thread`.
+        """
+        self.reset_config(load_config(self.profile, overrides))
+
+    def reset_config(self, config: EmulatorConfig) -> None:
+        """Serve ``config`` with fresh state from the next request (see :meth:`reset`)."""
+        self._switch.switch(config)
 
     @property
     def emulator(self) -> Emulator:
@@ -69,12 +96,15 @@ def start_in_thread(profile: str | os.PathLike[str] | None = None, *, port: int 
     unknown override or an unknown fault name, OSError when the port can't be bound.
     """
     config = load_config(profile, overrides)
-    return serve_config(config, port=port)
+    return serve_config(config, port=port, profile=profile)
 
 
-def serve_config(config: EmulatorConfig, *, port: int = 0) -> RunningEmulator:
-    """Serve an already-loaded configuration (see :func:`start_in_thread`)."""
-    app = create_app(config)
+def serve_config(config: EmulatorConfig, *, port: int = 0,
+                 profile: str | os.PathLike[str] | None = None) -> RunningEmulator:
+    """Serve an already-loaded configuration (see :func:`start_in_thread`); ``profile`` is what ``reset`` reloads."""
+    switch = SwitchableApp(config)
+    if profile is None and config.source and Path(config.source).is_file():
+        profile = config.source
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted sockets only when proto says TCP
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
@@ -85,12 +115,12 @@ def serve_config(config: EmulatorConfig, *, port: int = 0) -> RunningEmulator:
         sock.close()
         raise
     bound_port = sock.getsockname()[1]
-    uv_config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+    uv_config = uvicorn.Config(switch, log_level="warning", access_log=False, lifespan="off",
                                server_header=False, timeout_keep_alive=30)
     server = uvicorn.Server(uv_config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
                               name=f"emulator-{bound_port}", daemon=True)
-    running = RunningEmulator(config, app, server, thread, bound_port)
+    running = RunningEmulator(switch, server, thread, bound_port, profile)
     thread.start()
     try:
         _wait_until_answering(running, thread)

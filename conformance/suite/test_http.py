@@ -36,7 +36,7 @@ def test_body_without_json_content_type_is_rejected(target: Target, user_of, obs
                                                      operation) -> None:
     """A valid JSON body sent without Content-Type application/json is rejected; nothing changes."""
     user = user_of("ordinary_target")
-    target.reset(user, {"mobile": fresh_number()})
+    target.ensure(user, ("mobile",))
     before = snapshot(target, user)
     prefix = GraphClient.user_prefix("id", user)
     body = {"phoneNumber": fresh_number()} if operation == "update" else {"phoneNumber": fresh_number(),
@@ -57,7 +57,7 @@ def test_body_without_json_content_type_is_rejected(target: Target, user_of, obs
 def test_malformed_json_is_rejected(target: Target, user_of, raw) -> None:
     """A body that is not valid JSON answers 400 with the error envelope; nothing changes."""
     user = user_of("ordinary_target")
-    target.reset(user, {"mobile": fresh_number()})
+    target.ensure(user, ("mobile",))
     before = snapshot(target, user)
     path = f"{GraphClient.user_prefix('id', user)}/authentication/phoneMethods/{MOBILE}"
     r = target.client.request("PATCH", path, token=target.admin_token(), data=raw.encode(),
@@ -70,7 +70,7 @@ def test_malformed_json_is_rejected(target: Target, user_of, raw) -> None:
 def test_error_answers_carry_the_graph_envelope(target: Target, user_of, case) -> None:
     """401, 403, 404 and 400 answers carry {"error": {"code", "message"}} (401 code InvalidAuthenticationToken)."""
     user = user_of("ordinary_target")
-    target.reset(user, {"mobile": fresh_number()})
+    target.ensure(user, ("mobile",))
     before = snapshot(target, user)
     prefix = GraphClient.user_prefix("id", user)
     c = target.client
@@ -113,7 +113,7 @@ RAW = st.one_of(st.binary(max_size=40), st.text(max_size=40).map(str.encode),
 def test_no_body_makes_the_target_fail(target: Target, user_of, body, operation) -> None:
     """Whatever body is sent (JSON or not), the target answers below 500; a rejection changes nothing."""
     user = user_of("ordinary_target")
-    target.reset(user, {"mobile": fresh_number()})
+    target.ensure(user, ("mobile",))
     before = snapshot(target, user)
     prefix, token = GraphClient.user_prefix("id", user), target.admin_token()
     path = f"{prefix}/authentication/phoneMethods" + (f"/{MOBILE}" if operation == "update" else "")

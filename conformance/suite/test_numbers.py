@@ -16,7 +16,6 @@ from conformance.checks import (
     snapshot,
 )
 from conformance.client import GraphClient
-from conformance.numbers import fresh_number
 from conformance.plugin import suite_settings
 from conformance.target import Target
 from strategies.methods import PHONE_METHOD_IDS
@@ -36,7 +35,7 @@ def test_invalid_number_is_rejected_and_nothing_changes(target: Target, user_of,
     """
     bad = data.draw(invalid_phone_numbers(labels=[label]), label="invalid number")
     user = user_of("ordinary_target")
-    target.reset(user, {"mobile": fresh_number()})
+    target.ensure(user, ("mobile",))
     before = snapshot(target, user)
     prefix, token = GraphClient.user_prefix("id", user), target.admin_token()
     if operation == "update":
@@ -60,7 +59,7 @@ def test_gray_zone_outcome_is_recorded_and_consistent(target: Target, user_of, o
     """
     gray = data.draw(gray_zone_phone_numbers(labels=[label]), label="gray number")
     user = user_of("ordinary_target")
-    target.reset(user, {"mobile": fresh_number()})
+    target.ensure(user, ("mobile",))
     before = snapshot(target, user)
     r = target.client.update(GraphClient.user_prefix("id", user), PHONE_METHOD_IDS["mobile"],
                              {"phoneNumber": gray.value}, target.admin_token())

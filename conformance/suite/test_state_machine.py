@@ -13,10 +13,11 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from conformance import budget
 from conformance.checks import CONFLICT_FAMILY, VALIDATION_FAMILY, expect_status
 from conformance.client import GraphClient
 from conformance.numbers import fresh_number
-from conformance.plugin import suite_settings
+from conformance.plugin import in_budget_plan, suite_settings
 from conformance.profile import User
 from conformance.target import Target
 from strategies.methods import PHONE_METHOD_IDS, PHONE_TYPES
@@ -118,4 +119,5 @@ class PhoneSlots(RuleBasedStateMachine):
 def test_phone_slots_follow_the_model(target: Target, user_of) -> None:
     """Random sequences of moves on one user keep the target equal to the slot model."""
     machine = type("BoundPhoneSlots", (PhoneSlots,), {"target": target, "user": user_of("ordinary_target")})
-    run_state_machine_as_test(machine, settings=suite_settings(0.5, stateful_step_count=10))
+    steps = budget.STATE_MACHINE_STEPS if in_budget_plan() else 10
+    run_state_machine_as_test(machine, settings=suite_settings(0.5, stateful_step_count=steps))
