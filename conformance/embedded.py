@@ -6,7 +6,7 @@ This is the one place the suite touches the emulator package, and only through i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from conformance.errors import ToolError
@@ -24,8 +24,13 @@ class Running(Protocol):
 
 
 def start_embedded(profile: TargetProfile, *, edition: str, gray: str | None = None,
-                   faults: Iterable[str] = ()) -> Running:
-    """Start the emulator on a free loopback port with the profile's directory; return its handle."""
+                   faults: Iterable[str] = (), observations: str | None = None,
+                   choices: Mapping[str, str] | None = None) -> Running:
+    """Start the emulator on a free loopback port with the profile's directory; return its handle.
+
+    ``observations``: an observation ledger the emulator's open choices follow; ``choices``: explicit
+    choice values (they win over the ledger's).
+    """
     try:
         from emulator.server import start_in_thread
     except ImportError as exc:  # pragma: no cover - the emulator ships with the suite
@@ -36,6 +41,10 @@ def start_embedded(profile: TargetProfile, *, edition: str, gray: str | None = N
     faults = list(faults) or list(profile.emulator.get("faults", []))
     if faults:
         overrides["faults"] = faults
+    if observations:
+        overrides["observations"] = observations
+    if choices:
+        overrides["choices"] = dict(choices)
     try:
         return start_in_thread(profile.path, overrides=overrides)
     except ValueError as exc:

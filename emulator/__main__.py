@@ -1,4 +1,5 @@
-"""Command line: ``python -m emulator --profile FILE --port N [--edition …] [--gray …] [--fault NAME …]``."""
+"""Command line: ``python -m emulator --profile FILE --port N [--edition …] [--gray …] [--choice K=V …]
+[--observations LEDGER] [--fault NAME …]``."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import signal
 import sys
 import threading
 
+from emulator.choices import describe_choices, parse_assignments
 from emulator.config import DEFAULT_PROFILE, EDITIONS, GRAY_MODES, load_config
 from emulator.faults import describe_catalog
 
@@ -22,12 +24,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=0, help="loopback port (default 0: pick a free one)")
     parser.add_argument("--edition", choices=EDITIONS, help="permission edition (overrides the profile)")
     parser.add_argument("--gray", choices=GRAY_MODES, help="treatment of gray-zone numbers")
+    parser.add_argument("--choice", action="append", default=[], metavar="KEY=VALUE",
+                        help="set an open choice (repeatable; overrides [emulator.choices]; see --list-choices)")
+    parser.add_argument("--observations", metavar="LEDGER",
+                        help="answer like an observed target: choices from an observation ledger "
+                             "(python -m conformance observe); --choice still wins")
     parser.add_argument("--fault", action="append", metavar="NAME",
                         help="inject a fault (repeatable; replaces the profile's list)")
     parser.add_argument("--secret", help="token signing secret (overrides the profile)")
     parser.add_argument("--throttle-per-second", type=int, help="429 past N requests per token per second")
     parser.add_argument("--latency-ms", type=float, help="added latency per request")
     parser.add_argument("--list-faults", action="store_true", help="print the fault catalog and exit")
+    parser.add_argument("--list-choices", action="store_true", help="print the open choices and exit")
     return parser.parse_args(argv)
 
 
@@ -38,15 +46,30 @@ def main(argv: list[str] | None = None) -> int:
         with contextlib.suppress(BrokenPipeError):
             print(describe_catalog())
         return 0
+    if args.list_choices:
+        with contextlib.suppress(BrokenPipeError):
+            print(describe_choices())
+        return 0
+    try:
+        choices = parse_assignments(args.choice)
+    except ValueError as exc:
+        print(f"emulator: error: {exc}", file=sys.stderr)
+        return 2
     overrides = {key: value for key, value in (
         ("edition", args.edition), ("gray", args.gray), ("faults", args.fault), ("secret", args.secret),
         ("throttle_per_second", args.throttle_per_second), ("latency_ms", args.latency_ms),
+        ("choices", choices or None), ("observations", args.observations),
     ) if value is not None}
     try:
         config = load_config(args.profile, overrides)
     except ValueError as exc:
         print(f"emulator: error: {exc}", file=sys.stderr)
         return 2
+    if args.observations:
+        from emulator.observations import choices_from_ledger
+
+        for note in choices_from_ledger(args.observations).notes:
+            print(f"emulator: note: {note}", file=sys.stderr)
     from emulator.server import serve_config
 
     try:

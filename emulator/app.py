@@ -145,7 +145,7 @@ class Emulator:
         """GET .../phoneMethods: 200 with ``value``."""
         ctx = await self.begin(request, "list")
         phones = self.methods.list(ctx.user) if ctx.user is not None else []
-        items = [phone_json(p, masked=ctx.masked) for p in phones]
+        items = [phone_json(p, masked=ctx.masked, mask_format=self.config.choice("masked_format")) for p in phones]
         if self.config.faulty("list-bare-array"):
             return json_response(200, items)
         return json_response(200, {"@odata.context": context_url(origin(request), ctx.user_key, entity=False),
@@ -169,7 +169,7 @@ class Emulator:
                 return json_response(200, {})
             raise
         body = {"@odata.context": context_url(origin(request), ctx.user_key, entity=True),
-                **phone_json(phone, masked=ctx.masked)}
+                **phone_json(phone, masked=ctx.masked, mask_format=self.config.choice("masked_format"))}
         if self.config.faulty("get-wrong-shape"):
             body["type"] = body.pop("phoneType")
         return json_response(200, body)
@@ -230,6 +230,11 @@ class Emulator:
         except InvalidNumber as exc:
             if self.config.faulty("partial-write-on-invalid"):
                 self.methods.store_rejected(user, slot or exc.slot, exc.raw)
+            exc.status = int(self.config.choice("bad_body_status"))
+            raise
+        except GraphError as exc:
+            if exc.status == 400:
+                exc.status = int(self.config.choice("bad_body_status"))
             raise
 
     # -- errors --------------------------------------------------------------------------------

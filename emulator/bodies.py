@@ -20,6 +20,10 @@ class Settings(Protocol):
         """True when a fault is switched on."""
         ...
 
+    def choice(self, key: str) -> str:
+        """The value of an open choice."""
+        ...
+
 
 def too_large() -> GraphError:
     """The 413 for a body over :data:`MAX_BODY`."""
@@ -54,7 +58,7 @@ async def read_json_object(request: Request, settings: Settings) -> dict[str, ob
     content_type = request.headers.get("content-type", "")
     if not is_json_media_type(content_type) and not settings.faulty("content-type-ignored"):
         shown = content_type or "(none)"
-        raise GraphError(415, "unsupportedMediaType",
+        raise GraphError(int(settings.choice("content_type_status")), "unsupportedMediaType",
                          f"Content-Type {shown!r} is not supported; send application/json.")
     try:
         text = body.decode("utf-8")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+from emulator.choices import DEFAULTS, validate_choices
 from emulator.faults import validate_fault_names
 from emulator.phone_format import classify
 
@@ -21,7 +22,8 @@ DEFAULT_PROFILE = Path(__file__).resolve().parents[1] / "conformance/targets/emu
 EDITIONS = ("seed", "current")
 GRAY_MODES = ("reject", "accept")
 PHONE_TYPES = ("mobile", "alternateMobile", "office")
-OVERRIDE_KEYS = frozenset({"edition", "gray", "faults", "throttle_per_second", "latency_ms", "secret"})
+OVERRIDE_KEYS = frozenset({"edition", "gray", "faults", "throttle_per_second", "latency_ms", "secret", "choices",
+                           "observations"})
 
 
 class ConfigError(ValueError):
@@ -49,11 +51,20 @@ class EmulatorConfig:
     tenant_id: str
     app_id: str = ""
     edition: str = "seed"
-    gray: str = "reject"
     throttle_per_second: int = 0
     latency_ms: float = 0.0
     faults: frozenset[str] = frozenset()
     source: str = ""
+    choices: Mapping[str, str] = field(default_factory=lambda: MappingProxyType(dict(DEFAULTS)))
+
+    @property
+    def gray(self) -> str:
+        """How gray-zone numbers are treated (the ``gray`` choice): ``reject`` or ``accept``."""
+        return self.choices["gray"]
+
+    def choice(self, key: str) -> str:
+        """The value of the open choice ``key`` (see :mod:`emulator.choices`)."""
+        return self.choices[key]
 
     def faulty(self, name: str) -> bool:
         """True when the fault ``name`` is switched on."""
@@ -118,12 +129,56 @@ def _build(raw: Mapping[str, object], overrides: dict[str, object], source: str)
         tenant_id=tenant_id,
         app_id=app_id,
         edition=_choice(settings, "edition", EDITIONS),
-        gray=_choice(settings, "gray", GRAY_MODES),
+        choices=_choices(emu, _with_observations(emu, overrides, source)),
         throttle_per_second=int(_number(settings, "throttle_per_second", integer=True)),
         latency_ms=float(_number(settings, "latency_ms", integer=False)),
         faults=fault_names,
         source=source,
     )
+
+
+def _choices(emu: Mapping[str, object], overrides: Mapping[str, object]) -> Mapping[str, str]:
+    """The open choices: ``[emulator.choices]``, then ``[emulator] gray``, then the overrides."""
+    table = emu.get("choices", {})
+    if not isinstance(table, dict):
+        raise ConfigError("[emulator.choices] is not a table")
+    chosen: dict[str, object] = dict(table)
+    if "gray" in emu:
+        chosen["gray"] = emu["gray"]
+    extra = overrides.get("choices") or {}
+    if not isinstance(extra, Mapping):
+        raise ConfigError("the choices override must be a mapping of choice = value")
+    chosen.update(extra)
+    if "gray" in overrides:
+        chosen["gray"] = overrides["gray"]
+    try:
+        return validate_choices(chosen, "[emulator.choices]")
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _with_observations(emu: Mapping[str, object], overrides: Mapping[str, object],
+                       source: str) -> Mapping[str, object]:
+    """``overrides`` with the choices an observation ledger decides placed under any explicit ones.
+
+    The ledger is the ``observations`` override or the profile's ``[emulator] observations`` (a path
+    relative to the profile); see :mod:`emulator.observations`.
+    """
+    from emulator.observations import LedgerError, choices_from_ledger
+
+    path = overrides.get("observations")
+    if path is None and emu.get("observations"):
+        path = Path(source).parent / str(emu["observations"])
+    if path is None:
+        return overrides
+    try:
+        observed = choices_from_ledger(str(path)).choices
+    except LedgerError as exc:
+        raise ConfigError(str(exc)) from None
+    explicit = overrides.get("choices") or {}
+    if not isinstance(explicit, Mapping):
+        raise ConfigError("the choices override must be a mapping of choice = value")
+    return {**overrides, "choices": {**observed, **explicit}}
 
 
 def _table(raw: Mapping[str, object], name: str, *, required: bool) -> Mapping[str, object]:

@@ -35,6 +35,10 @@ class Settings(Protocol):
         """True when a fault is switched on."""
         ...
 
+    def choice(self, key: str) -> str:
+        """The value of an open choice."""
+        ...
+
 
 class PhoneMethods:
     """List, get, create, update, delete and SMS sign-in switches for users of one directory."""
@@ -76,7 +80,8 @@ class PhoneMethods:
         slot = values.slot or OFFICE
         with self.directory.lock:
             if slot in user.phones and not faulty("duplicate-type-overwrites"):
-                raise GraphError(409, "conflict", f"The user already has a {slot} phone method.")
+                raise GraphError(int(self.settings.choice("duplicate_status")), "conflict",
+                                 f"The user already has a {slot} phone method.")
             orphan = slot == ALTERNATE_MOBILE and MOBILE not in user.phones
             if orphan and not faulty("alternate-without-mobile"):
                 raise bad_request("An alternateMobile phone needs a mobile phone first.")

@@ -149,13 +149,25 @@ def normalise(value: str) -> str | None:
     return None
 
 
-def mask(number: str) -> str:
-    """Mask a stored number for an Authentication Administrator: keep ``+CC`` and the last two digits.
+MASK_FORMATS = ("cc-stars", "x-all", "tail-only")
+"""The mask shapes (choice ``masked_format``): ``+1 ********34``, ``+X XXXXXXXX34``, ``********34``."""
 
-    ``+1 5555551234x123`` becomes ``+1 ********34`` (the extension is not shown).
+
+def mask(number: str, shape: str = "cc-stars") -> str:
+    """Mask a stored number for an Authentication Administrator, keeping the last two digits.
+
+    ``+1 5555551234x123`` becomes ``+1 ********34`` (``cc-stars``: the country code kept),
+    ``+X XXXXXXXX34`` (``x-all``) or ``********34`` (``tail-only``); the extension is never shown.
     """
+    if shape not in MASK_FORMATS:
+        raise ValueError(f"unknown mask shape {shape!r}")
     cc, _, rest = number.partition(" ")
     national = rest.partition("x")[0]
     if not rest:
         return "*" * max(len(number) - 2, 0) + number[-2:]
-    return f"{cc} {'*' * max(len(national) - 2, 0)}{national[-2:]}"
+    hidden = max(len(national) - 2, 0)
+    if shape == "x-all":
+        return f"+{'X' * max(len(cc) - 1, 1)} {'X' * hidden}{national[-2:]}"
+    if shape == "tail-only":
+        return f"{'*' * hidden}{national[-2:]}"
+    return f"{cc} {'*' * hidden}{national[-2:]}"

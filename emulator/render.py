@@ -16,11 +16,15 @@ ODATA_JSON = ("application/json;odata.metadata=minimal;odata.streaming=true;IEEE
 """The media type of successful JSON responses (as Graph sends it)."""
 
 
-def phone_json(phone: Phone, *, masked: bool = False) -> dict[str, object]:
+ODATA_TYPE = "#microsoft.graph.phoneAuthenticationMethod"
+"""The ``@odata.type`` of a phone method (sent under the choice ``odata_type = "present"``)."""
+
+
+def phone_json(phone: Phone, *, masked: bool = False, mask_format: str = "cc-stars") -> dict[str, object]:
     """The phoneAuthenticationMethod properties of ``phone`` (numbers masked when ``masked``)."""
     number = phone.number
     if masked and number is not None:
-        number = mask(number)
+        number = mask(number, mask_format)
     return {"id": phone.method_id, "phoneNumber": number, "phoneType": phone.phone_type,
             "smsSignInState": phone.sms_state}
 
