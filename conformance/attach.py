@@ -98,7 +98,8 @@ def opened(spec: TargetSpec) -> Iterator[Target]:
         from conformance.embedded import start_embedded
 
         running = start_embedded(profile, edition=edition, gray=spec.gray, faults=spec.faults,
-                                 observations=spec.observations, choices=spec.choices)
+                                 observations=spec.observations,
+                                 choices=[f"{k}={v}" for k, v in spec.choices.items()])
         base_url = running.base_url
     else:
         from conformance.preflight import preflight

@@ -84,6 +84,8 @@ def add_run_options(run: argparse.ArgumentParser) -> None:
     run.add_argument("--rule", action="append", default=[], help="only this rule id (repeatable)")
     run.add_argument("--emulator-gray", choices=("reject", "accept"))
     run.add_argument("--emulator-fault", action="append", default=[])
+    run.add_argument("--emulator-observations", metavar="LEDGER",
+                     help="embedded emulator: answer every open question as this observation ledger says")
     run.add_argument("--results-dir", default=str(DEFAULT_RESULTS))
     run.add_argument("--expectations", help="known failures of this target (TOML)")
     run.add_argument("--write-expectations", metavar="FILE", help="write a template from the current failures")

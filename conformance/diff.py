@@ -161,7 +161,8 @@ def read_allow_list(path: Path, scenario_ids: list[str]) -> list[Allowance]:
         scenario, field, reason = entry.get("scenario"), entry.get("field", "*"), entry.get("reason")
         if not isinstance(scenario, str) or not isinstance(reason, str) or not reason.strip():
             raise AllowListError(f"{where}: [[allow]] entry {n} needs scenario and reason")
-        if not isinstance(field, str) or field.split(".")[0].split("[")[0] not in (*FIELDS, "*"):
+        head = field.split(".")[0].split("[")[0] if isinstance(field, str) else ""
+        if not any(fnmatch.fnmatchcase(f, head) for f in FIELDS):
             raise AllowListError(f"{where}: [[allow]] entry {n}: unknown field {field!r} "
                                  f"(a path starting with {', '.join(FIELDS)}, or *)")
         if not any(fnmatch.fnmatchcase(s, scenario) for s in scenario_ids):

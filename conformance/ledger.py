@@ -40,7 +40,7 @@ from conformance.tomlfile import read_toml
 
 VERSION = 1
 ANSWER_KEYS = {"status": int, "code": str, "present": bool, "shape": str, "state": str, "input": str,
-               "outcome": str, "stored": str}
+               "outcome": str, "stored": str, "order": str}
 """The answer fields an entry may carry, with their TOML types."""
 META_KEYS = {"facts": str, "probes": int, "agreed": int, "observed": str, "skipped": str}
 KEY_ORDER = ("facts", *ANSWER_KEYS, "probes", "agreed", "skipped", "observed")

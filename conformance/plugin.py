@@ -44,6 +44,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="embedded emulator: how it treats gray-zone numbers")
     group.addoption("--emulator-fault", action="append", default=[],
                     help="embedded emulator: seed this fault (repeatable)")
+    group.addoption("--emulator-observations", default=None,
+                    help="embedded emulator: answer the open questions as this observation ledger says")
     group.addoption("--results-dir", default=None, help="where results.json and summary.md go")
     group.addoption("--no-shrink", action="store_true",
                     help="report the first failing example unshrunk (faster; the kill matrix uses it)")
@@ -170,7 +172,8 @@ def target(pytestconfig: pytest.Config) -> Iterator[Target]:
         from conformance.embedded import start_embedded
 
         running = start_embedded(profile, edition=edition, gray=pytestconfig.getoption("--emulator-gray"),
-                                 faults=pytestconfig.getoption("--emulator-fault"))
+                                 faults=pytestconfig.getoption("--emulator-fault"),
+                                 observations=pytestconfig.getoption("--emulator-observations"))
         base_url = running.base_url
     target = None
     try:

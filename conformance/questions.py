@@ -77,6 +77,12 @@ def _masked(o: Outcome) -> Answer:
     return {"status": o.status, "shape": number_shape(shown) if shown != full else "full"}
 
 
+def _order(o: Outcome) -> Answer:
+    items = o.body.get("value") if isinstance(o.body, dict) else None
+    types = [str(i.get("phoneType")) for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+    return {"order": ",".join(types)}
+
+
 def _sms_state(o: Outcome) -> Answer:
     return {"state": str(o.state.get("mobile", {}).get("smsSignInState", ""))}
 
@@ -118,7 +124,7 @@ def observe_scenarios() -> list[Scenario]:
         Scenario("create-mobile", OT, (), "POST", methods_path(), body={"phoneNumber": number(OT, "mobile"),
                                                                           "phoneType": "mobile"}),
         Scenario("get-mobile", OT, _M, "GET", methods_path(MOBILE)),
-        Scenario("list", OT, _M, "GET", methods_path()),
+        Scenario("list", OT, _MO, "GET", methods_path()),
         Scenario("no-token", OT, _M, "GET", methods_path(), caller="none"),
         *(_patch_mobile(f"invalid-number/{label}", {"phoneNumber": example("invalid", label)})
           for label in OBSERVE_INVALID),
@@ -198,6 +204,7 @@ QUESTIONS: dict[str, Question] = {q.id: q for q in (
     _q("odata-context", "§1 @odata.context on entity and collection answers [inf]", _odata("@odata.context"),
        "get-mobile", "list", "create-mobile"),
     _q("odata-type", "§1 @odata.type on phoneMethods items [inf]", _odata("@odata.type"), "get-mobile", "list"),
+    _q("list-order", "list order of phone methods (not documented)", _order, "list"),
     _q("www-authenticate", "§4.5 WWW-Authenticate on 401 [unk]", _header("www-authenticate"), "no-token"),
     _q("sms-state-new-mobile", "§3 smsSignInState of a new mobile for a user in the policy [inf]", _sms_state,
        "create-mobile"),

@@ -88,6 +88,9 @@ class ResultCollector:
         faults = self.config.getoption("--emulator-fault")
         if gray:
             target["emulator_gray"] = gray
+        observations = self.config.getoption("--emulator-observations")
+        if observations:
+            target["emulator_observations"] = observations
         if faults:
             target["emulator_faults"] = faults
         tests = sorted(self.tests.values(), key=lambda t: t["nodeid"])

@@ -21,7 +21,7 @@ def pytest_args(args: argparse.Namespace, results_dir: Path) -> list[str]:
            "--junitxml", str(results_dir / "junit.xml"),
            "--alluredir", str(results_dir / "allure-results"), "--clean-alluredir"]
     out += ["-q", "--tb=short", "--no-header"] if not args.verbose else ["-v"]
-    for flag in ("target", "edition", "examples", "emulator_gray"):
+    for flag in ("target", "edition", "examples", "emulator_gray", "emulator_observations"):
         value = getattr(args, flag, None)
         if value is not None:
             out += [f"--{flag.replace('_', '-')}", str(value)]
@@ -56,6 +56,12 @@ def run_suite(args: argparse.Namespace) -> int:
     if args.examples is not None and args.examples < 1:
         raise ToolError("--examples must be at least 1")
     edition = args.edition or profile.edition
+    if getattr(args, "emulator_observations", None):
+        from conformance.ledger import read_ledger
+
+        if not profile.embedded:
+            raise ToolError("--emulator-observations applies only to the embedded emulator")
+        read_ledger(Path(args.emulator_observations))
     if args.plan:  # sends nothing, not even the preflight
         from conformance.plan import print_plan
 

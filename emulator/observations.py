@@ -35,26 +35,43 @@ QUESTIONS = (
     "delete-mobile-with-alternate", "enable-sms-non-mobile", "enable-sms-policy-off", "content-type",
     "personal-account", "unknown-user", "method-absent", "malformed-id", "auth-admin-on-privileged",
     "masked-number", "self-service-write", "phone-family-scope", "create-status", "location-header",
-    "odata-context", "odata-type", "www-authenticate", "sms-state-new-mobile",
+    "odata-context", "odata-type", "list-order", "www-authenticate", "sms-state-new-mobile",
     *(f"gray-zone.{label}" for label in GRAY_LABELS),
 )
 """Every question id a version-1 ledger may hold (the suite's ``conformance.questions`` catalog)."""
 
 Answer = Mapping[str, Any]
-Rule = Callable[[Answer, str], tuple[str, str] | None]
-"""``(answer, ledger edition) -> (choice key, value)``, or None when the answer decides nothing."""
+Decision = list[tuple[str, str]]
+Rule = Callable[[Answer, str], Decision]
+"""``(answer, ledger edition) -> [(choice key, value), ...]`` (empty when the answer decides nothing)."""
 
 
 def _status(key: str) -> Rule:
-    return lambda a, _e: (key, str(a["status"])) if "status" in a else None
+    return lambda a, _e: [(key, str(a["status"]))] if "status" in a else []
 
 
 def _present(key: str) -> Rule:
-    return lambda a, _e: (key, "present" if a.get("present") else "absent") if "present" in a else None
+    return lambda a, _e: [(key, "present" if a.get("present") else "absent")] if "present" in a else []
 
 
 def _refused(answer: Answer) -> bool:
     return answer.get("outcome") == "refused" or (isinstance(answer.get("status"), int) and answer["status"] >= 400)
+
+
+def _delete_with_alternate(a: Answer, _e: str) -> Decision:
+    if "status" not in a:
+        return []
+    if not _refused(a):
+        return [("delete_mobile_with_alternate", "cascade")]
+    return [("delete_mobile_with_alternate", "refuse"), ("slot_rule_status", str(a["status"]))]
+
+
+def _self_service(a: Answer, edition: str) -> Decision:
+    if edition != "current" or "outcome" not in a:
+        return []
+    if not _refused(a):
+        return [("current_self_service", "allow")]
+    return [("current_self_service", "refuse"), ("self_service_status", str(a.get("status")))]
 
 
 _MASKS = {"+# ********##": "cc-stars", "+X XXXXXXXX##": "x-all", "********##": "tail-only"}
@@ -63,25 +80,29 @@ MAPPING: dict[str, Rule] = {
     "invalid-number": _status("bad_body_status"),
     "duplicate-type": _status("duplicate_status"),
     "alternate-without-mobile": _status("slot_rule_status"),
+    "delete-mobile-with-alternate": _delete_with_alternate,
     "content-type": _status("content_type_status"),
     "personal-account": _status("personal_account_status"),
     "enable-sms-non-mobile": _status("enable_refusal_status"),
+    "enable-sms-policy-off": _status("enable_refusal_status"),
     "malformed-id": _status("malformed_id_status"),
-    "delete-mobile-with-alternate": lambda a, _e: (
-        ("delete_mobile_with_alternate", "refuse" if _refused(a) else "cascade")
-        if "status" in a else None),
-    "masked-number": lambda a, _e: ("masked_format", _MASKS.get(str(a.get("shape")), str(a.get("shape")))),
+    "auth-admin-on-privileged": _status("privileged_target_status"),
+    "masked-number": lambda a, _e: [("masked_format", _MASKS.get(str(a.get("shape")), str(a.get("shape"))))],
     "odata-context": _present("odata_context"),
     "odata-type": _present("odata_type"),
+    "list-order": lambda a, _e: [("list_order", {"mobile,office": "type", "office,mobile": "reverse"}.get(
+        str(a.get("order")), str(a.get("order"))))],
     "location-header": _present("location_header"),
     "www-authenticate": _present("www_authenticate"),
     "phone-family-scope": lambda a, e: (
-        ("seed_phone_family", "refuse" if _refused(a) else "grant") if e == "seed" and "outcome" in a else None),
-    "self-service-write": lambda a, e: (
-        ("current_self_service", "refuse" if _refused(a) else "allow") if e == "current" and "outcome" in a
-        else None),
+        [("seed_phone_family", "refuse" if _refused(a) else "grant")] if e == "seed" and "outcome" in a else []),
+    "self-service-write": _self_service,
 }
-"""Ledger question -> the choice it decides. Questions not here are recorded only."""
+"""Ledger question -> the choices it decides (mirrors issue 11's ``emulator/choices.py`` keys).
+
+Questions not here are recorded only. The gray-zone classes decide ``gray`` together (accept when
+any class was accepted) and the error codes of three questions decide ``error_codes``.
+"""
 
 _CODE_STYLE_QUESTIONS = ("invalid-number", "duplicate-type", "method-absent")
 """Questions whose error code shows the code style (``Request_*`` codes: directory style)."""
@@ -131,9 +152,8 @@ def choices_from_ledger(path: str | os.PathLike[str]) -> Observed:
     out = Observed()
     for question, rule in MAPPING.items():
         answer = answers.get(question)
-        decided = rule(answer, edition) if answer is not None else None
-        if decided is not None:
-            _apply(out, question, *decided)
+        for key, value in rule(answer, edition) if answer is not None else []:
+            _apply(out, question, key, value)
     gray = [answers[f"gray-zone.{label}"] for label in GRAY_LABELS if f"gray-zone.{label}" in answers]
     if gray:
         accepted = any(a.get("outcome") == "accepted" for a in gray)
@@ -152,5 +172,8 @@ def _apply(out: Observed, question: str, key: str, value: str) -> None:
     elif value not in choice.values:
         out.notes.append(f"{question}: observed {key} = {value}, which this emulator cannot answer "
                          f"(allowed: {', '.join(choice.values)}); not applied")
+    elif out.choices.get(key, value) != value:
+        out.notes.append(f"{question}: observed {key} = {value}, but an earlier answer set {out.choices[key]}; "
+                         "kept the earlier one")
     else:
         out.choices[key] = value
