@@ -204,3 +204,17 @@ def test_diff_refuses_a_bad_allow_list(text: str | None, expected: str, tmp_path
         allow.write_text(text, encoding="utf-8")
     assert main(["diff", "--against", "embedded", "--allow", str(allow), "--results-dir", str(tmp_path)]) == 2
     _one_line_error(capsys, expected)
+
+
+def test_the_profile_key_and_explicit_choices(odd_ledger: Path, tmp_path: Path) -> None:
+    """``[emulator] observations`` (relative to the profile) sets the choices; an explicit choice wins."""
+    from emulator.config import DEFAULT_PROFILE, load_config
+
+    text = DEFAULT_PROFILE.read_text(encoding="utf-8").replace("[emulator]\n", "[emulator]\nobservations = "
+                                                                  f'"{odd_ledger.name}"\n', 1)
+    profile = odd_ledger.parent / "emu-profile.toml"
+    profile.write_text(text, encoding="utf-8")
+    config = load_config(profile)
+    assert (config.choice("bad_body_status"), config.gray, config.choice("masked_format")) == ("422", "accept", "x-all")
+    config = load_config(profile, {"choices": {"bad_body_status": "400"}})
+    assert config.choice("bad_body_status") == "400"
