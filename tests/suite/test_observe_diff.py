@@ -218,3 +218,15 @@ def test_the_profile_key_and_explicit_choices(odd_ledger: Path, tmp_path: Path) 
     assert (config.choice("bad_body_status"), config.gray, config.choice("masked_format")) == ("422", "accept", "x-all")
     config = load_config(profile, {"choices": {"bad_body_status": "400"}})
     assert config.choice("bad_body_status") == "400"
+
+
+def test_observe_refuses_a_readonly_profile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The probes write: a readonly profile is refused before anything starts (one line, exit 2)."""
+    from conformance.profile import DEFAULT_PROFILE
+
+    profile = tmp_path / "ro.toml"
+    profile.write_text(DEFAULT_PROFILE.read_text(encoding="utf-8").replace('mode = "full"', 'mode = "readonly"', 1),
+                       encoding="utf-8")
+    assert main(["observe", "--target", str(profile), "--out", str(tmp_path / "o.toml")]) == 2
+    _one_line_error(capsys, "mode is readonly")
+    assert not (tmp_path / "o.toml").exists()
