@@ -72,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     restore = sub.add_parser("restore", help="restore users from a journal after a crashed tenant run")
     restore.add_argument("journal")
     restore.add_argument("--target", required=True, help="the profile the journal was written for")
+
+    from conformance.diff import add_diff_options
+    from conformance.observe import add_observe_options
+
+    add_observe_options(sub.add_parser("observe", help="answer every open question once; write a ledger"))
+    add_diff_options(sub.add_parser("diff", help="replay the same probes against two targets; list differences"))
     return p
 
 
@@ -86,6 +92,8 @@ def add_run_options(run: argparse.ArgumentParser) -> None:
     run.add_argument("--emulator-fault", action="append", default=[])
     run.add_argument("--emulator-choice", action="append", default=[], metavar="KEY=VALUE",
                      help="embedded emulator: set an open choice (repeatable)")
+    run.add_argument("--emulator-observations", metavar="LEDGER",
+                     help="embedded emulator: answer every open question as this observation ledger says")
     run.add_argument("--results-dir", default=str(DEFAULT_RESULTS))
     run.add_argument("--expectations", help="known failures of this target (TOML)")
     run.add_argument("--write-expectations", metavar="FILE", help="write a template from the current failures")
@@ -145,6 +153,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         from conformance.journal import restore_from_journal
 
         return restore_from_journal(args.journal, args.target)
+    if args.command == "observe":
+        from conformance.observe import run_observe
+
+        return run_observe(args)
+    if args.command == "diff":
+        from conformance.diff import run_diff
+
+        return run_diff(args)
     raise ToolError(f"unknown command {args.command}")  # pragma: no cover
 
 

@@ -71,10 +71,12 @@ def keep_running() -> None:
 
 
 def start_embedded(profile: TargetProfile, *, edition: str, gray: str | None = None,
-                   faults: Iterable[str] = (), choices: Iterable[str] = ()) -> Running:
+                   faults: Iterable[str] = (), choices: Iterable[str] = (),
+                   observations: str | None = None) -> Running:
     """Start the emulator on a free loopback port with the profile's directory; return its handle.
 
     ``choices``: ``key=value`` settings of the emulator's open choices (over the profile's).
+    ``observations``: an observation ledger whose answers set the open choices (``choices`` win).
     """
     try:
         from emulator.server import start_in_thread
@@ -89,6 +91,8 @@ def start_embedded(profile: TargetProfile, *, edition: str, gray: str | None = N
     faults = list(faults) or list(profile.emulator.get("faults", []))
     if faults:
         overrides["faults"] = faults
+    if observations:
+        overrides["observations"] = observations
     try:
         if _kept is None:
             return start_in_thread(profile.path, overrides=overrides)

@@ -51,6 +51,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "--list-choices)")
     group.addoption("--first-rule", action="append", default=[],
                     help="run the tests of this rule id before the others (repeatable)")
+    group.addoption("--emulator-observations", default=None,
+                    help="embedded emulator: answer the open questions as this observation ledger says")
     group.addoption("--results-dir", default=None, help="where results.json and summary.md go")
     group.addoption("--no-shrink", action="store_true",
                     help="report the first failing example unshrunk (faster; the kill matrix uses it)")
@@ -213,7 +215,8 @@ def target(pytestconfig: pytest.Config) -> Iterator[Target]:
         try:
             running = start_embedded(profile, edition=edition, gray=pytestconfig.getoption("--emulator-gray"),
                                      faults=pytestconfig.getoption("--emulator-fault"),
-                                     choices=pytestconfig.getoption("--emulator-choice"))
+                                     choices=pytestconfig.getoption("--emulator-choice"),
+                                     observations=pytestconfig.getoption("--emulator-observations"))
         except ToolError as exc:
             pytest.exit(str(exc), returncode=exc.exit_code)
         base_url = running.base_url

@@ -91,6 +91,9 @@ class ResultCollector:
             target["emulator_gray"] = gray
         if choices:
             target["emulator_choices"] = list(choices)
+        observations = self.config.getoption("--emulator-observations")
+        if observations:
+            target["emulator_observations"] = observations
         if faults:
             target["emulator_faults"] = faults
         tests = sorted(self.tests.values(), key=lambda t: t["nodeid"])

@@ -21,7 +21,7 @@ def pytest_args(args: argparse.Namespace, results_dir: Path) -> list[str]:
            "--junitxml", str(results_dir / "junit.xml"),
            "--alluredir", str(results_dir / "allure-results"), "--clean-alluredir"]
     out += ["-q", "--tb=short", "--no-header"] if not args.verbose else ["-v"]
-    for flag in ("target", "edition", "examples", "emulator_gray"):
+    for flag in ("target", "edition", "examples", "emulator_gray", "emulator_observations"):
         value = getattr(args, flag, None)
         if value is not None:
             out += [f"--{flag.replace('_', '-')}", str(value)]
@@ -70,6 +70,12 @@ def run_suite(args: argparse.Namespace) -> int:
         from conformance.embedded import parse_choices
 
         parse_choices(args.emulator_choice)
+    if getattr(args, "emulator_observations", None):
+        from conformance.ledger import read_ledger
+
+        if not profile.embedded:
+            raise ToolError("--emulator-observations applies only to the embedded emulator")
+        read_ledger(Path(args.emulator_observations))
     if args.plan:  # sends nothing, not even the preflight
         from conformance.plan import print_plan
 

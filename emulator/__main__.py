@@ -1,5 +1,5 @@
 """Command line: ``python -m emulator --profile FILE --port N [--edition …] [--gray …] [--choice K=V …]
-[--fault NAME …]``."""
+[--observations LEDGER] [--fault NAME …]``."""
 
 from __future__ import annotations
 
@@ -26,6 +26,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--gray", choices=GRAY_MODES, help="treatment of gray-zone numbers")
     parser.add_argument("--choice", action="append", default=[], metavar="KEY=VALUE",
                         help="set an open choice (repeatable; overrides [emulator.choices]; see --list-choices)")
+    parser.add_argument("--observations", metavar="LEDGER",
+                        help="answer like an observed target: choices from an observation ledger "
+                             "(python -m conformance observe); --choice still wins")
     parser.add_argument("--fault", action="append", metavar="NAME",
                         help="inject a fault (repeatable; replaces the profile's list)")
     parser.add_argument("--secret", help="token signing secret (overrides the profile)")
@@ -55,13 +58,18 @@ def main(argv: list[str] | None = None) -> int:
     overrides = {key: value for key, value in (
         ("edition", args.edition), ("gray", args.gray), ("faults", args.fault), ("secret", args.secret),
         ("throttle_per_second", args.throttle_per_second), ("latency_ms", args.latency_ms),
-        ("choices", choices or None),
+        ("choices", choices or None), ("observations", args.observations),
     ) if value is not None}
     try:
         config = load_config(args.profile, overrides)
     except ValueError as exc:
         print(f"emulator: error: {exc}", file=sys.stderr)
         return 2
+    if args.observations:
+        from emulator.observations import choices_from_ledger
+
+        for note in choices_from_ledger(args.observations).notes:
+            print(f"emulator: note: {note}", file=sys.stderr)
     from emulator.server import serve_config
 
     try:

@@ -22,7 +22,8 @@ DEFAULT_PROFILE = Path(__file__).resolve().parents[1] / "conformance/targets/emu
 EDITIONS = ("seed", "current")
 GRAY_MODES = ("reject", "accept")
 PHONE_TYPES = ("mobile", "alternateMobile", "office")
-OVERRIDE_KEYS = frozenset({"edition", "gray", "faults", "throttle_per_second", "latency_ms", "secret", "choices"})
+OVERRIDE_KEYS = frozenset({"edition", "gray", "faults", "throttle_per_second", "latency_ms", "secret", "choices",
+                           "observations"})
 
 
 class ConfigError(ValueError):
@@ -128,7 +129,7 @@ def _build(raw: Mapping[str, object], overrides: dict[str, object], source: str)
         tenant_id=tenant_id,
         app_id=app_id,
         edition=_choice(settings, "edition", EDITIONS),
-        choices=_choices(emu, overrides),
+        choices=_choices(emu, _with_observations(emu, overrides, source)),
         throttle_per_second=int(_number(settings, "throttle_per_second", integer=True)),
         latency_ms=float(_number(settings, "latency_ms", integer=False)),
         faults=fault_names,
@@ -154,6 +155,30 @@ def _choices(emu: Mapping[str, object], overrides: Mapping[str, object]) -> Mapp
         return validate_choices(chosen, "[emulator.choices]")
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+
+
+def _with_observations(emu: Mapping[str, object], overrides: Mapping[str, object],
+                       source: str) -> Mapping[str, object]:
+    """``overrides`` with the choices an observation ledger decides placed under any explicit ones.
+
+    The ledger is the ``observations`` override or the profile's ``[emulator] observations`` (a path
+    relative to the profile); see :mod:`emulator.observations`.
+    """
+    from emulator.observations import LedgerError, choices_from_ledger
+
+    path = overrides.get("observations")
+    if path is None and emu.get("observations"):
+        path = Path(source).parent / str(emu["observations"])
+    if path is None:
+        return overrides
+    try:
+        observed = choices_from_ledger(str(path)).choices
+    except LedgerError as exc:
+        raise ConfigError(str(exc)) from None
+    explicit = overrides.get("choices") or {}
+    if not isinstance(explicit, Mapping):
+        raise ConfigError("the choices override must be a mapping of choice = value")
+    return {**overrides, "choices": {**observed, **explicit}}
 
 
 def _table(raw: Mapping[str, object], name: str, *, required: bool) -> Mapping[str, object]:
