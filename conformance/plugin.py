@@ -76,10 +76,26 @@ def pytest_configure(config: pytest.Config) -> None:
     unknown = [r for r in config.getoption("--rule") if r not in RULES]
     if unknown:
         raise pytest.UsageError(f"unknown rule id(s): {', '.join(unknown)} (see: python -m conformance rules)")
+    _check_workers(config)
     from conformance import results
 
     config.pluginmanager.register(results.ResultCollector(config), "conformance-results")
     config.pluginmanager.import_plugin("conformance.allure_labels")
+
+
+def _check_workers(config: pytest.Config) -> None:
+    """Under ``pytest -n N`` (controller side), refuse a profile whose roles cannot give each worker its own users."""
+    workers = getattr(config.option, "numprocesses", None)
+    if hasattr(config, "workerinput") or not isinstance(workers, int):
+        return
+    try:
+        profile = _profile(config)
+    except ToolError:
+        return  # reported by the target fixture
+    try:
+        profile.check_workers(workers)
+    except ToolError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def _phases(no_shrink: bool) -> tuple[Phase, ...]:

@@ -44,6 +44,9 @@ ROLES = (
 )
 """The user roles the suite knows; a profile may leave some out (tests needing them then skip)."""
 
+WRITTEN_TO_ROLES = ("caller", "ordinary_target", "privileged_target", "policy_off_user", "privileged_auth_admin")
+"""Roles whose users' phone methods the suite changes (set-up, probes, restore); one user may hold only one."""
+
 
 @dataclass(frozen=True)
 class User:
@@ -131,6 +134,22 @@ class TargetProfile:
         if not keys:
             raise ProfileError(f"profile {self.name!r} names no user for role {role!r}")
         return self.users[keys[worker % len(keys)]]
+
+    def check_workers(self, workers: int) -> None:
+        """Refuse ``workers`` parallel workers when two of them would share a test user of one role.
+
+        Worker ``i`` plays role ``r`` with its ``i mod n``-th user: with fewer distinct users than
+        workers, two workers would write the same person and restore each other's "original". The
+        embedded emulator is exempt (each worker starts its own).
+        """
+        if workers <= 1 or self.embedded:
+            return
+        for role in ROLES:
+            distinct = len({self.users[k].id.lower() for k in self.roles.get(role, ())})
+            if distinct and distinct < workers:
+                raise ProfileError(f"--jobs {workers}: role {role} has {distinct} distinct user(s) in profile "
+                                   f"{self.name!r}; every worker needs its own, so name at least {workers} "
+                                   f"in [roles] {role} or run fewer jobs")
 
     def test_users(self) -> tuple[User, ...]:
         """Every user named by a role: the allow-list of users the suite may write to."""
@@ -271,6 +290,14 @@ def _roles(raw: Mapping[str, Any], users: Mapping[str, User], fail: Any) -> dict
         roles[role] = tuple(keys)
     if not roles.get("caller"):
         raise fail("[roles] caller is required")
+    holder: dict[str, str] = {}
+    for role in WRITTEN_TO_ROLES:
+        for key in dict.fromkeys(roles.get(role, ())):
+            uid = users[key].id.lower()
+            if uid in holder and holder[uid] != role:
+                raise fail(f"[roles] user {key!r} stands in both {holder[uid]} and {role}; both are written "
+                           "to, so each needs its own user")
+            holder[uid] = role
     return roles
 
 

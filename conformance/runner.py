@@ -56,6 +56,7 @@ def run_suite(args: argparse.Namespace) -> int:
     if args.examples is not None and args.examples < 1:
         raise ToolError("--examples must be at least 1")
     edition = args.edition or profile.edition
+    profile.check_workers(args.jobs or 0)
     if args.plan:  # sends nothing, not even the preflight
         from conformance.plan import print_plan
 
