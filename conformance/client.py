@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json as jsonlib
+import math
 import random
 import threading
 import time
@@ -37,7 +38,15 @@ _MISSING: Any = object()
 
 
 class TargetBroken(Exception):
-    """The environment, not the target's conformance, stopped a test (retries exhausted, no answer)."""
+    """The environment, not the target's conformance, stopped a test (retries exhausted, no answer).
+
+    ``unanswered`` is true when nothing answered at all (connection refused, timeout), as opposed to
+    a target that answered but kept throttling.
+    """
+
+    def __init__(self, message: str, *, unanswered: bool = False) -> None:
+        super().__init__(message)
+        self.unanswered = unanswered
 
 
 @dataclass(frozen=True)
@@ -100,14 +109,20 @@ class RetryPolicy:
 
 
 def retry_after_seconds(header: str | None) -> float | None:
-    """The seconds a ``Retry-After`` header asks for (delta-seconds or HTTP date); ``None`` if absent/unreadable."""
+    """The seconds a ``Retry-After`` header asks for (delta-seconds or HTTP date).
+
+    ``None`` (the header is treated as absent: default backoff) when it is missing, unreadable, or
+    not a finite non-negative number (``NaN``, ``inf``, ``-1``) nor an HTTP date.
+    """
     if header is None:
         return None
     text = header.strip()
     try:
-        return max(float(text), 0.0)
+        seconds = float(text)
     except ValueError:
         pass
+    else:
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
     try:
         when = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
@@ -222,7 +237,7 @@ class GraphClient:
                 response = self.session.request(method, url, data=body, headers=hdrs, timeout=self.timeout_s,
                                                 allow_redirects=False)
             except requests.RequestException as exc:
-                raise TargetBroken(f"{method} {path}: no answer ({type(exc).__name__})") from None
+                raise TargetBroken(f"{method} {path}: no answer ({type(exc).__name__})", unanswered=True) from None
             finally:
                 self._inside.me = None
             user = self._inside.user

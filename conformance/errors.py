@@ -33,6 +33,12 @@ class TargetUnreachable(ToolError):
     exit_code = EXIT_UNREACHABLE
 
 
+class EnvironmentBroken(ToolError):
+    """The environment stopped the run before any test (e.g. the preflight kept being throttled)."""
+
+    exit_code = EXIT_BROKEN
+
+
 class GuardRefusal(ToolError):
     """The safety guard refused to send a request (a write to a user not on the allow-list)."""
 

@@ -274,7 +274,7 @@ def restore_user(target: Target, user: User, original: Methods) -> RestoreOutcom
         got = comparable(target.state(user))
     except (TargetBroken, ToolError, AssertionError) as exc:
         outcome.problem = f"{type(exc).__name__}: {exc}"
-        outcome.unreachable = isinstance(exc, TargetBroken) and "no answer" in str(exc)
+        outcome.unreachable = isinstance(exc, TargetBroken) and exc.unanswered
         return outcome
     if got != original:
         outcome.problem = f"read back {describe_methods(got)}, journal says {describe_methods(original)}"
