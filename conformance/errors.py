@@ -27,6 +27,12 @@ class CredentialError(ToolError):
     exit_code = EXIT_USAGE
 
 
+class MalformedCredential(CredentialError):
+    """A token or secret the profile names is present but unusable (whitespace, control characters)."""
+
+    exit_code = EXIT_USAGE
+
+
 class TargetUnreachable(ToolError):
     """The target did not answer, or rejected the credentials at preflight."""
 

@@ -155,7 +155,13 @@ class Journal:
         return cls(folder / f"{run_id}.jsonl", profile, read, run_id=run_id)
 
     def _start(self) -> None:
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder = self.path.parent
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(folder, 0o700)  # also when it existed already: numbers in full live here
+        except OSError as exc:
+            raise GuardRefusal(f"journal: cannot make the folder {folder} private (0700): {exc.strerror or exc}; "
+                               "nothing was sent") from None
         _append(self.path, {"event": "run", "run_id": self.run_id, "profile": self.profile.name,
                             "kind": self.profile.kind, "base_url": self.profile.base_url, "started": _now(),
                             "pid": os.getpid()})

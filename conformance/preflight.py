@@ -10,7 +10,7 @@ from hypothesis.errors import InvalidArgument
 from conformance.auth import ADMIN_CONTEXT, TokenProvider, describe, make_provider
 from conformance.claims import compare, decode
 from conformance.client import GraphClient, RetryPolicy, TargetBroken
-from conformance.errors import CredentialError, EnvironmentBroken, TargetUnreachable
+from conformance.errors import CredentialError, EnvironmentBroken, MalformedCredential, TargetUnreachable
 from conformance.profile import TargetProfile, User
 from strategies.permissions import PermissionContext
 
@@ -86,8 +86,8 @@ def _decode_tokens(profile: TargetProfile, provider: TokenProvider) -> list[tupl
         try:
             token = provider.token(ctx, user)
         except CredentialError as exc:
-            if _serves_admin(ctx):
-                raise  # nothing can run without the administrator: one line, exit 2
+            if _serves_admin(ctx) or isinstance(exc, MalformedCredential):
+                raise  # nothing can run without the administrator, nor with a garbled token: one line, exit 2
             problems.append(f"{who}: {exc}")
             continue
         if token is None:

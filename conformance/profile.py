@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 from conformance.errors import CredentialError, ProfileError
 from conformance.tomlfile import read_toml
@@ -157,6 +158,20 @@ class TargetProfile:
         return tuple(self.users[k] for k in sorted(keys))
 
 
+GRAPH_HOSTS = ("graph.microsoft.com", "graph.microsoft.us", "dod-graph.microsoft.us",
+               "microsoftgraph.chinacloudapi.cn", "graph.microsoft.de")
+"""Microsoft Graph's hosts (global service and national clouds); any subdomain of them counts too."""
+
+
+def is_graph_host(url: str) -> bool:
+    """True when ``url`` points at a Microsoft Graph host (global or a national cloud)."""
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    except ValueError:
+        return False
+    return any(host == h or host.endswith("." + h) for h in GRAPH_HOSTS)
+
+
 def load_profile(path: str | os.PathLike[str] | None = None) -> TargetProfile:
     """Load and validate a profile; ``None`` loads the embedded emulator's default profile."""
     p = Path(path) if path is not None else DEFAULT_PROFILE
@@ -172,9 +187,12 @@ def parse_profile(raw: Mapping[str, Any], *, source: Path | None = None) -> Targ
 
     target = _table(raw, "target", fail)
     kind = _choice(target, "kind", TARGET_KINDS, "emulator", fail, "[target]")
-    base_url = os.environ.get("GRAPHCONF_BASE_URL") or str(target.get("base_url", "")).rstrip("/")
+    base_url = str(target.get("base_url", "")).rstrip("/")  # the profile alone says where: no env override
     if base_url and not base_url.startswith(("http://", "https://")):
         raise fail(f"[target] base_url must start with http:// or https:// (got {base_url!r})")
+    if kind == "emulator" and is_graph_host(base_url):
+        raise fail(f"[target] kind = \"emulator\" but base_url {base_url} is Microsoft Graph: that is a tenant "
+                   "(set kind = \"tenant\" for its journal, smoke mode and budget)")
     if kind == "tenant" and not base_url:
         raise fail("[target] base_url is required for a tenant (e.g. https://graph.microsoft.com/v1.0)")
     edition = _choice(target, "edition", EDITIONS, "seed", fail, "[target]")
