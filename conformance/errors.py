@@ -7,6 +7,8 @@ EXIT_NONCONFORMANT = 1
 EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
 EXIT_BROKEN = 4
+EXIT_RESTORE_FAILED = 5
+"""A user may not be as the run found them: outranks every verdict (someone may be locked out)."""
 
 
 class ToolError(Exception):

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from conformance.errors import EXIT_BROKEN, EXIT_CONFORMS, GuardRefusal, ToolError
+from conformance.errors import EXIT_CONFORMS, EXIT_RESTORE_FAILED, GuardRefusal, ToolError
 from conformance.profile import TargetProfile, User
 from strategies.methods import PHONE_METHOD_IDS
 
@@ -376,6 +376,6 @@ def restore_from_journal(journal: str | os.PathLike[str], profile_path: str | os
     failed = sum(not o.ok for o in outcomes)
     if failed:
         print(f"error: {failed} user(s) not restored; the journal {jf.path} is kept", file=sys.stderr)
-        return EXIT_BROKEN
+        return EXIT_RESTORE_FAILED
     print(f"all {len(jf.snapshots)} user(s) read back as journaled")
     return EXIT_CONFORMS

@@ -201,12 +201,17 @@ def target(pytestconfig: pytest.Config) -> Iterator[Target]:
             running.stop()
 
 
+class RestoreFailed(TargetBroken):
+    """The end-of-run restore left a user not as journaled (the journal is kept for ``restore``)."""
+
+
 def _restore(target: Target, config: pytest.Config) -> None:
-    """Restore every user the run journaled (this worker's); a failure is the environment's: broken.
+    """Restore every user the run journaled (this worker's).
 
     Runs in the session fixture's teardown, so under pytest-xdist each worker restores its own users.
-    Outcomes go to stderr with numbers masked; a failure raises :class:`TargetBroken`, keeping the
-    journal for ``python -m conformance restore``.
+    Outcomes go to stderr with numbers masked; a failure raises :class:`RestoreFailed` naming the
+    ``restore`` command to run. It never changes a test's verdict: the results collector reports it
+    beside the verdicts (``restore_failures``) and the run exits 5.
     """
     before = target.client.requests_sent
     outcomes = target.restore_journaled()
@@ -225,8 +230,8 @@ def _restore(target: Target, config: pytest.Config) -> None:
     with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
         print("\n" + "\n".join(lines), file=sys.stderr, flush=True)
     if failed:
-        raise TargetBroken(f"restore failed for {', '.join(o.user.key for o in failed)} "
-                           f"(journal kept: {journal})")
+        raise RestoreFailed(f"restore failed for {', '.join(o.user.key for o in failed)}: run "
+                            f"python -m conformance restore {journal} --target {target.profile.path}")
 
 
 @pytest.fixture

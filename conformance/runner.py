@@ -95,4 +95,6 @@ def run_suite(args: argparse.Namespace) -> int:
     t = data["totals"]
     print(f"\n{t['passed']} passed, {t['failed'] + t.get('error', 0)} failed, {t['skipped']} skipped, "
           f"{t['broken']} broken; {data['requests']} requests; reports in {results_dir}/")
+    for problem in data.get("restore_failures", []):
+        print(f"RESTORE FAILED: {problem}", file=sys.stderr, flush=True)
     return exit_code_for(data)
