@@ -81,6 +81,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
     config.pluginmanager.register(results.ResultCollector(config), "conformance-results")
     config.pluginmanager.import_plugin("conformance.allure_labels")
+    config.pluginmanager.import_plugin("conformance.report_privacy")
 
 
 def _check_workers(config: pytest.Config) -> None:
