@@ -21,7 +21,7 @@ DEFAULT_PROFILE = Path(__file__).resolve().parents[1] / "conformance/targets/emu
 EDITIONS = ("seed", "current")
 GRAY_MODES = ("reject", "accept")
 PHONE_TYPES = ("mobile", "alternateMobile", "office")
-OVERRIDE_KEYS = frozenset({"edition", "gray", "faults", "throttle_per_second", "latency_ms", "secret"})
+OVERRIDE_KEYS = frozenset({"edition", "gray", "faults", "throttle_per_second", "latency_ms", "secret", "lag_ms"})
 
 
 class ConfigError(ValueError):
@@ -52,6 +52,8 @@ class EmulatorConfig:
     gray: str = "reject"
     throttle_per_second: int = 0
     latency_ms: float = 0.0
+    lag_ms: float = 0.0
+    """Replication lag: reads of a user show the state before its writes until this long after the last."""
     faults: frozenset[str] = frozenset()
     source: str = ""
 
@@ -121,6 +123,7 @@ def _build(raw: Mapping[str, object], overrides: dict[str, object], source: str)
         gray=_choice(settings, "gray", GRAY_MODES),
         throttle_per_second=int(_number(settings, "throttle_per_second", integer=True)),
         latency_ms=float(_number(settings, "latency_ms", integer=False)),
+        lag_ms=float(_number(settings, "lag_ms", integer=False)),
         faults=fault_names,
         source=source,
     )
