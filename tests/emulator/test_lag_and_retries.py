@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import requests
+
 from conftest import ADMIN_TOKEN
 
 MOBILE_ID = "3179e48a-750b-4051-897c-87b9720928f7"
