@@ -296,7 +296,7 @@ class GraphClient:
         shown = {k: ("Bearer MASKED" if k.lower() == "authorization" else v) for k, v in hdrs.items()}
         text_body = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
         ex = Exchange(method, url, shown, text_body, response.status_code, dict(response.headers),
-                      response.text[:4000], (time.perf_counter() - started) * 1000)
+                      response.text[:4000], round((time.perf_counter() - started) * 1000, 1))
         self.exchanges.append(ex)
         if not self._setup_depth:
             self.last_probe = ex

@@ -11,9 +11,9 @@ attachments, ``results.json``, ``summary.md``, ``index.html``, restore lines) pa
   slashes or brackets, in any script's digits): the country code (when a ``+`` says where it ends)
   and the last two digits stay, every other digit becomes ``*`` (``+1 2065550123`` ->
   ``+1 ********23``), the form Graph shows an Authentication Administrator. Ids and times stay
-  readable: GUIDs, ISO dates, compact timestamps (``20250101T100000Z``), decimals and runs of more
-  than 15 plain digits (longer than any phone number) are left alone, as is anything under 7 digits
-  (6 after a ``+``).
+  readable: GUIDs, ISO dates, compact timestamps (``20250101T100000Z``) and runs of more than 15
+  plain digits (longer than any phone number) are left alone, as is anything under 7 digits (6 after
+  a ``+``). A decimal of 7 digits or more is masked (``1.2065550123`` may be a number).
 """
 
 from __future__ import annotations
@@ -33,12 +33,13 @@ _SLICE = 12
 """A run sharing this many characters with a known secret is masked whole."""
 _TOKENISH = re.compile(r"[A-Za-z0-9._~+/=-]{" + str(_SLICE) + ",}")
 
-_SEP = r"(?:[^\S\r\n]|[-./()\u2010-\u2015\u2212\uff08\uff09\uff0d\uff0e\uff0f])"
+_ESCAPE = r"\\\\?(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|t)"
+"""A separator written as an escape (``repr`` and JSON write a no-break space as ``\\xa0`` / ``\\u00a0``)."""
+_SEP = rf"(?:[^\S\r\n]|[-./()\u2010-\u2015\u2212\uff08\uff09\uff0d\uff0e\uff0f]|{_ESCAPE})"
 _PLUS = "+\uff0b"
 _PHONE = re.compile(rf"[{_PLUS}]?{_SEP}{{0,2}}\d(?:{_SEP}{{0,3}}\d)*(?:{_SEP}?[xX]{_SEP}?\d+)?")
 _GUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
 _DATE = re.compile(r"(?:19|20)\d\d[-/.](?:0[1-9]|1[0-2])[-/.](?:0[1-9]|[12]\d|3[01])(?:[T ]\d{1,2})?")
-_DECIMAL = re.compile(r"\d{1,6}\.\d+")
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}$")
 _CALLING_CODES: frozenset[int] | None = None
 
@@ -107,12 +108,12 @@ def _mask_run(text: str, m: re.Match[str], guarded: list[tuple[int, int]]) -> st
     before = text[start - 1] if start else ""
     after = text[end] if end < len(text) else ""
     plus = core[:1] in _PLUS
-    digits = sum(c.isdigit() for c in core)
+    digits = sum(c.isdigit() for c in re.sub(_ESCAPE, " ", core))
     if (before.isdigit() or after.isdigit() or after.isalpha() or after == "_"
             or (before.isalpha() and not _PERCENT.search(text[:start]))
             or any(s < end and start < e for s, e in guarded)
             or digits < (6 if plus else 7)
-            or (not plus and (_DATE.fullmatch(core) or _DECIMAL.fullmatch(core)))
+            or (not plus and _DATE.fullmatch(core))
             or (core.isdigit() and digits > 15)):
         return shown
     masked = mask_number("+" + core[1:]) if core[:1] == "+" else _mask_digits(core, keep_last=2)

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -56,7 +56,8 @@ def channels(out: Path, proc: subprocess.CompletedProcess) -> dict[str, str]:
     return texts
 
 
-@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck),
+          phases=[Phase.explicit, Phase.reuse, Phase.generate])  # each example is a whole session: no shrinking
 @given(st.data())
 def test_generated_numbers_and_tokens_leave_no_trace_in_any_channel(tmp_path_factory, data: st.DataObject) -> None:
     pairs: list[tuple[Number, str, str, str]] = []
