@@ -11,7 +11,7 @@ Registered by :mod:`conformance.plugin`. For every test with ``@pytest.mark.rule
   ``curl`` line for the failing request.
 
 At the end of the session every report file (Allure results, JUnit XML, results) is scrubbed of the
-tokens the run used; for tenant targets phone numbers are masked too.
+tokens the run used, and phone numbers are masked (for every target).
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ import allure
 import pytest
 from hypothesis.vendor import pretty as _pretty
 
-from conformance.privacy import mask_numbers_in_text, redact_tree, scrub
+from conformance.privacy import clean as clean_text
+from conformance.privacy import redact_tree
 from conformance.rules import RULES, SEVERITIES, Rule
 
 LEARN = "https://learn.microsoft.com/en-us/graph/api/"
@@ -215,9 +216,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if call.when != "call" or not item_rules(item):
         return
     cap = item.stash.get(_CAPTURE, None)
-    tenant = _is_tenant(item.config)
-    secrets = _known_secrets(item.config)
-    clean = (lambda s: mask_numbers_in_text(scrub(s, secrets))) if tenant else (lambda s: scrub(s, secrets))
+    secrets = known_secrets(item.config)
+
+    def clean(text: str) -> str:
+        return clean_text(text, secrets)
+
     example = falsifying_example(report.longreprtext) if report.failed else {}
     fixtures = set(getattr(item, "fixturenames", ()))
     inputs = {k: v for k, v in example.items() if k not in fixtures and v != "data(...)"}
@@ -351,7 +354,8 @@ def _describe(ctx: Any) -> str:
 
 
 # -- privacy at the end of the session ------------------------------------------------------------
-def _known_secrets(config: pytest.Config) -> set[str]:
+def known_secrets(config: pytest.Config) -> set[str]:
+    """Every token this process handed out in the session, plus the secrets the profile names."""
     secrets = set(config.stash.get(_SECRETS, set()))
     try:
         from conformance.plugin import _profile
@@ -372,24 +376,15 @@ def _known_secrets(config: pytest.Config) -> set[str]:
     return secrets
 
 
-def _is_tenant(config: pytest.Config) -> bool:
-    try:
-        from conformance.plugin import _profile
-
-        return _profile(config).kind == "tenant"
-    except Exception:
-        return False
-
-
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """Scrub tokens (and tenant phone numbers) from every report file this session wrote."""
+    """Scrub tokens and phone numbers from every report file this session wrote."""
     if hasattr(config, "workerinput"):
         return
-    secrets, tenant = _known_secrets(config), _is_tenant(config)
+    secrets = known_secrets(config)
     allure_dir = getattr(config.option, "allure_report_dir", None)
     if allure_dir:
-        redact_tree(Path(allure_dir), secrets, numbers=tenant)
+        redact_tree(Path(allure_dir), secrets, numbers=True)
     files = [getattr(config.option, "xmlpath", None)]
     if getattr(config, "_conformance_results", None) is not None:
         from conformance.plugin import results_dir
@@ -397,8 +392,4 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         files += [str(results_dir(config) / name) for name in OWN_REPORTS]
     for name in filter(None, files):
         if Path(name).is_file():
-            _redact_file(Path(name), secrets, tenant)
-
-
-def _redact_file(path: Path, secrets: set[str], tenant: bool) -> None:
-    redact_tree(path.parent, secrets, numbers=tenant, only=path.name)
+            redact_tree(Path(name).parent, secrets, numbers=True, only=Path(name).name)

@@ -17,7 +17,7 @@ from typing import Protocol
 
 import jwt
 
-from conformance.errors import CredentialError
+from conformance.errors import CredentialError, MalformedCredential
 from conformance.model import PERSONAL_TENANT
 from conformance.profile import StaticToken, TargetProfile, User
 from strategies.permissions import DIRECTORY_ROLES, PermissionContext
@@ -166,10 +166,24 @@ class StaticProvider:
         entry = self._match(ctx)
         if entry is None:
             raise CredentialError(f"no static token stands for context {describe(ctx)}")
-        value = os.environ.get(entry.env)
-        if not value:
-            raise CredentialError(f"environment variable {entry.env} (token {entry.name!r}) is not set")
-        return value
+        return env_token(entry.env, entry.name)
+
+
+def env_token(env: str, name: str) -> str:
+    """The token in environment variable ``env``: set, and free of whitespace and control characters.
+
+    A token with a stray newline or space would be sent as a broken header (or split into two);
+    it is refused in one line instead (the token itself is never printed).
+    """
+    value = os.environ.get(env)
+    if not value:
+        raise CredentialError(f"environment variable {env} (token {name!r}) is not set")
+    bad = next((c for c in value if c.isspace() or not c.isprintable() or ord(c) > 126), None)
+    if bad is not None:
+        raise MalformedCredential(f"environment variable {env} (token {name!r}) contains whitespace or a "
+                                  f"control character (U+{ord(bad):04X} at position {value.index(bad)}); "
+                                  "a bearer token is one printable ASCII word")
+    return value
 
 
 def make_provider(profile: TargetProfile) -> TokenProvider:

@@ -1,7 +1,8 @@
 """``python -m conformance``: run the suite, list rules, show samples, prove the suite, compare runs.
 
 Exit codes: 0 conforms; 1 a rule failed; 2 bad usage or profile; 3 target unreachable or its
-credentials rejected at preflight; 4 the environment broke the run (throttling, budget).
+credentials rejected at preflight; 4 the environment broke the run (throttling, budget); 5 a restore
+failed (outranks everything: a user may be locked out).
 Errors in our own input are one line on stderr, never a traceback.
 """
 
@@ -17,6 +18,7 @@ from conformance.errors import (
     EXIT_BROKEN,
     EXIT_CONFORMS,
     EXIT_NONCONFORMANT,
+    EXIT_RESTORE_FAILED,
     EXIT_USAGE,
     ToolError,
 )
@@ -180,7 +182,13 @@ def _rules(args: argparse.Namespace) -> int:
 
 
 def exit_code_for(results: dict) -> int:
-    """The run's exit code from its results: 1 on a failed rule, 4 when only the environment broke."""
+    """The run's exit code: 5 when a restore failed, else 1 on a failed rule, else 4 when the environment broke.
+
+    A failed restore outranks every verdict: someone may be locked out of their phone sign-in, and
+    the verdicts are in the reports either way.
+    """
+    if results.get("restore_failures"):
+        return EXIT_RESTORE_FAILED
     verdicts = {r["verdict"] for r in results["rules"].values()}
     if "fail" in verdicts:
         return EXIT_NONCONFORMANT

@@ -3,16 +3,18 @@
 A ``requests.Session`` with: retries of 429/503/504 that honour ``Retry-After`` within a bound, a
 request budget, an optional write guard, and a record of every exchange with tokens redacted.
 
-The guard runs before anything is sent: in :meth:`GraphClient.request` (with ``/me`` resolved to the
-token's signed-in user when the token says who that is), and, for requests that bypass it on the same
-session (schemathesis calls ``session`` directly), in the session's transport adapter, which also
-counts them against the budget.
+The guard and the budget sit at the last point before the socket: the session's transport adapter,
+which sees every request actually sent (through :meth:`GraphClient.request`, or on the session
+directly, as schemathesis does) and judges the ``Authorization`` header that goes out (``/me`` is
+resolved to the user that token is signed in as). The session never follows a redirect: a 3xx is an
+answer like any other, handed to the test.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json as jsonlib
+import math
 import random
 import threading
 import time
@@ -36,7 +38,15 @@ _MISSING: Any = object()
 
 
 class TargetBroken(Exception):
-    """The environment, not the target's conformance, stopped a test (retries exhausted, no answer)."""
+    """The environment, not the target's conformance, stopped a test (retries exhausted, no answer).
+
+    ``unanswered`` is true when nothing answered at all (connection refused, timeout), as opposed to
+    a target that answered but kept throttling.
+    """
+
+    def __init__(self, message: str, *, unanswered: bool = False) -> None:
+        super().__init__(message)
+        self.unanswered = unanswered
 
 
 @dataclass(frozen=True)
@@ -99,14 +109,20 @@ class RetryPolicy:
 
 
 def retry_after_seconds(header: str | None) -> float | None:
-    """The seconds a ``Retry-After`` header asks for (delta-seconds or HTTP date); ``None`` if absent/unreadable."""
+    """The seconds a ``Retry-After`` header asks for (delta-seconds or HTTP date).
+
+    ``None`` (the header is treated as absent: default backoff) when it is missing, unreadable, or
+    not a finite non-negative number (``NaN``, ``inf``, ``-1``) nor an HTTP date.
+    """
     if header is None:
         return None
     text = header.strip()
     try:
-        return max(float(text), 0.0)
+        seconds = float(text)
     except ValueError:
         pass
+    else:
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
     try:
         when = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
@@ -120,17 +136,24 @@ WriteObserver = Callable[[str, str, Any, User, requests.Response], None]
 """Called after a write's final answer: ``(method, path, json body or None, the user, response)``."""
 
 
+class NoRedirectSession(requests.Session):
+    """A session that never follows a redirect, whatever ``allow_redirects`` a caller passes."""
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        """No redirect target, ever: the 3xx itself is the answer."""
+        return None
+
+
 class _GuardedAdapter(HTTPAdapter):
-    """The session's transport: requests that did not come through :meth:`GraphClient.request` are
-    guarded and counted here, before they are sent."""
+    """The session's transport: every request is guarded and counted here, just before it is sent."""
 
     def __init__(self, client: GraphClient) -> None:
         super().__init__()
         self._client = client
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
-        """Guard and count a request made on the session directly, then send it."""
-        self._client._outside_request(request)
+        """Guard the request as it will go out (its own Authorization header) and count it, then send it."""
+        self._client._before_send(request)
         return super().send(request, *args, **kwargs)
 
 
@@ -148,7 +171,7 @@ class GraphClient:
         keep: int = 64,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.session = requests.Session()
+        self.session: requests.Session = NoRedirectSession()
         self.budget = budget
         self.retry = retry or RetryPolicy()
         self.guard = guard
@@ -192,8 +215,10 @@ class GraphClient:
         headers: dict[str, str] | None = None,
         me: User | None = None,
     ) -> requests.Response:
-        """Send one request (retrying throttling) and record the exchange; ``me`` is /me's user."""
-        user = self.check(method, path, me, token)
+        """Send one request (retrying throttling) and record the exchange.
+
+        ``me`` is a hint for ``/me``'s user, used only when the token sent names nobody.
+        """
         hdrs = {"Accept": "application/json"}
         if token is not None:
             hdrs["Authorization"] = f"Bearer {token}"
@@ -205,17 +230,17 @@ class GraphClient:
         url = self.base_url + path
         attempt = 0
         while True:
-            if self.budget and self.requests_sent >= self.budget:
-                raise BudgetExhausted(f"request budget of {self.budget} spent")
-            self.requests_sent += 1
             started = time.perf_counter()
-            self._inside.depth = getattr(self._inside, "depth", 0) + 1
+            self._inside.me = me
+            self._inside.user = None
             try:
-                response = self.session.request(method, url, data=body, headers=hdrs, timeout=self.timeout_s)
+                response = self.session.request(method, url, data=body, headers=hdrs, timeout=self.timeout_s,
+                                                allow_redirects=False)
             except requests.RequestException as exc:
-                raise TargetBroken(f"{method} {path}: no answer ({type(exc).__name__})") from None
+                raise TargetBroken(f"{method} {path}: no answer ({type(exc).__name__})", unanswered=True) from None
             finally:
-                self._inside.depth -= 1
+                self._inside.me = None
+            user = self._inside.user
             self._record(method, url, hdrs, body, response, started)
             if response.status_code not in RETRY_STATUSES:
                 if user is not None:
@@ -237,7 +262,7 @@ class GraphClient:
             time.sleep(wait)
 
     def check(self, method: str, path: str, me: User | None = None, token: str | None = None) -> User | None:
-        """Run the guard for a request about to be sent; return the user a write addresses.
+        """Run the guard for a request about to be sent with ``token``; return the user a write addresses.
 
         A write's ``/me`` is the user the token is signed in as when the token names one (the token
         decides whose methods change, not what the caller believes); else the ``me`` passed.
@@ -251,15 +276,17 @@ class GraphClient:
             me = identify(token) or me
         return self.guard(method, path, me, anonymous=not token)
 
-    def _outside_request(self, request: requests.PreparedRequest) -> None:
-        """Guard and count a request sent on :attr:`session` without :meth:`request` (e.g. schemathesis)."""
-        if getattr(self._inside, "depth", 0):
-            return
+    def _before_send(self, request: requests.PreparedRequest) -> None:
+        """Guard and count a request at the transport: the method, URL and Authorization header it carries."""
         url = request.url or ""
         path = url[len(self.base_url):] if url.startswith(self.base_url) else url
-        auth = str(request.headers.get("Authorization") or "")
-        token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
-        self.check(str(request.method or "GET"), path, None, token)
+        auth = request.headers.get("Authorization")
+        if isinstance(auth, bytes):
+            auth = auth.decode("latin-1")
+        auth = str(auth or "")
+        token = auth[7:].strip() if auth[:7].lower() == "bearer " else (auth.strip() or None)
+        me = getattr(self._inside, "me", None)
+        self._inside.user = self.check(str(request.method or "GET"), path, me, token)
         if self.budget and self.requests_sent >= self.budget:
             raise BudgetExhausted(f"request budget of {self.budget} spent")
         self.requests_sent += 1
@@ -269,7 +296,7 @@ class GraphClient:
         shown = {k: ("Bearer MASKED" if k.lower() == "authorization" else v) for k, v in hdrs.items()}
         text_body = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
         ex = Exchange(method, url, shown, text_body, response.status_code, dict(response.headers),
-                      response.text[:4000], (time.perf_counter() - started) * 1000)
+                      response.text[:4000], round((time.perf_counter() - started) * 1000, 1))
         self.exchanges.append(ex)
         if not self._setup_depth:
             self.last_probe = ex

@@ -7,6 +7,8 @@ EXIT_NONCONFORMANT = 1
 EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
 EXIT_BROKEN = 4
+EXIT_RESTORE_FAILED = 5
+"""A user may not be as the run found them: outranks every verdict (someone may be locked out)."""
 
 
 class ToolError(Exception):
@@ -27,10 +29,22 @@ class CredentialError(ToolError):
     exit_code = EXIT_USAGE
 
 
+class MalformedCredential(CredentialError):
+    """A token or secret the profile names is present but unusable (whitespace, control characters)."""
+
+    exit_code = EXIT_USAGE
+
+
 class TargetUnreachable(ToolError):
     """The target did not answer, or rejected the credentials at preflight."""
 
     exit_code = EXIT_UNREACHABLE
+
+
+class EnvironmentBroken(ToolError):
+    """The environment stopped the run before any test (e.g. the preflight kept being throttled)."""
+
+    exit_code = EXIT_BROKEN
 
 
 class GuardRefusal(ToolError):

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from conformance.errors import EXIT_BROKEN, EXIT_CONFORMS, GuardRefusal, ToolError
+from conformance.errors import EXIT_CONFORMS, EXIT_RESTORE_FAILED, GuardRefusal, ToolError
 from conformance.profile import TargetProfile, User
 from strategies.methods import PHONE_METHOD_IDS
 
@@ -87,8 +87,19 @@ class JournalFile:
     restored: dict[str, bool] = field(default_factory=dict)
 
 
+JOURNAL_VERSION = 1
+"""The journal format's version, written in the run header (journals without one are version 1)."""
+
+PHONE_TYPES = frozenset(CREATE_ORDER)
+
+
 def read_journal(path: str | os.PathLike[str]) -> JournalFile:
-    """Read a journal; a torn last line (the run was killed while writing it) is ignored."""
+    """Read and validate a whole journal; any damage is a one-line :class:`ToolError` (exit 2).
+
+    Everything is checked before anything is restored: every line is JSON (a truncated line, even
+    the last, is refused), the header is a run of a known version, every snapshot names a user id
+    and holds full numbers by known phone type, every restore record names an id.
+    """
     p = Path(path)
     try:
         lines = p.read_text(encoding="utf-8").splitlines()
@@ -96,25 +107,67 @@ def read_journal(path: str | os.PathLike[str]) -> JournalFile:
         raise ToolError(f"journal {p}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ToolError(f"journal {p}: cannot read ({exc})") from None
-    records = []
+
+    def damaged(n: int, problem: str) -> ToolError:
+        return ToolError(f"journal {p}: line {n} {problem}; nothing was sent")
+
+    records: list[tuple[int, dict[str, Any]]] = []
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            records.append(json.loads(line))
+            rec = json.loads(line)
         except ValueError:
-            if n == len(lines):
-                break
-            raise ToolError(f"journal {p}: line {n} is not JSON") from None
-    if not records or records[0].get("event") != "run":
+            hint = (" (truncated: the run was probably killed while writing it; the write it preceded was "
+                    "never sent, so delete that line to restore the others)") if n == len(lines) else ""
+            raise damaged(n, f"is not JSON{hint}") from None
+        if not isinstance(rec, dict):
+            raise damaged(n, "is not a JSON object")
+        records.append((n, rec))
+    if not records or records[0][1].get("event") != "run":
         raise ToolError(f"journal {p}: not a journal (no run header)")
-    out = JournalFile(p, records[0])
-    for rec in records[1:]:
-        if rec.get("event") == "snapshot" and isinstance(rec.get("methods"), dict):
-            out.snapshots.setdefault(str(rec["id"]).lower(), rec)
-        elif rec.get("event") == "restored":
-            out.restored[str(rec.get("id", "")).lower()] = bool(rec.get("ok"))
+    n, header = records[0]
+    version = header.get("version", JOURNAL_VERSION)
+    if version != JOURNAL_VERSION or isinstance(version, bool):
+        raise damaged(n, f"has journal version {version!r}; this suite reads version {JOURNAL_VERSION}")
+    for key in ("run_id", "profile", "base_url"):
+        if not isinstance(header.get(key), str):
+            raise damaged(n, f"(the run header) lacks {key}")
+    out = JournalFile(p, header)
+    for n, rec in records[1:]:
+        event = rec.get("event")
+        user_id = rec.get("id")
+        if event not in ("snapshot", "restored"):
+            raise damaged(n, f"has an unknown event {event!r}")
+        if not isinstance(user_id, str) or not user_id.strip():
+            raise damaged(n, f"({event}) has no user id")
+        if event == "snapshot":
+            problem = _snapshot_problem(rec.get("methods"))
+            if problem:
+                raise damaged(n, f"(snapshot of {user_id}) {problem}")
+            out.snapshots.setdefault(user_id.lower(), rec)
+        else:
+            if not isinstance(rec.get("ok"), bool):
+                raise damaged(n, "(restored) has no ok flag")
+            out.restored[user_id.lower()] = rec["ok"]
     return out
+
+
+def _snapshot_problem(methods: Any) -> str | None:
+    """What is wrong with a snapshot's ``methods`` (``None`` when it can be restored from)."""
+    if not isinstance(methods, dict):
+        return "has no methods table"
+    for kind, item in methods.items():
+        if kind not in PHONE_TYPES:
+            return f"has an unknown phone type {kind!r}"
+        if not isinstance(item, dict):
+            return f"has a {kind} that is not an object"
+        number = item.get("phoneNumber")
+        if not isinstance(number, str) or not number.strip() or "*" in number:
+            return f"has no full {kind} number"
+        if "smsSignInState" in item and item["smsSignInState"] not in SMS_SETTABLE:
+            return f"has an SMS sign-in state that cannot be restored ({item['smsSignInState']!r})"
+    return None
 
 
 def _append(path: Path, record: Mapping[str, Any]) -> None:
@@ -155,8 +208,15 @@ class Journal:
         return cls(folder / f"{run_id}.jsonl", profile, read, run_id=run_id)
 
     def _start(self) -> None:
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        _append(self.path, {"event": "run", "run_id": self.run_id, "profile": self.profile.name,
+        folder = self.path.parent
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(folder, 0o700)  # also when it existed already: numbers in full live here
+        except OSError as exc:
+            raise GuardRefusal(f"journal: cannot make the folder {folder} private (0700): {exc.strerror or exc}; "
+                               "nothing was sent") from None
+        _append(self.path, {"event": "run", "version": JOURNAL_VERSION, "run_id": self.run_id,
+                            "profile": self.profile.name,
                             "kind": self.profile.kind, "base_url": self.profile.base_url, "started": _now(),
                             "pid": os.getpid()})
         self._started = True
@@ -274,7 +334,7 @@ def restore_user(target: Target, user: User, original: Methods) -> RestoreOutcom
         got = comparable(target.state(user))
     except (TargetBroken, ToolError, AssertionError) as exc:
         outcome.problem = f"{type(exc).__name__}: {exc}"
-        outcome.unreachable = isinstance(exc, TargetBroken) and "no answer" in str(exc)
+        outcome.unreachable = isinstance(exc, TargetBroken) and exc.unanswered
         return outcome
     if got != original:
         outcome.problem = f"read back {describe_methods(got)}, journal says {describe_methods(original)}"
@@ -316,6 +376,6 @@ def restore_from_journal(journal: str | os.PathLike[str], profile_path: str | os
     failed = sum(not o.ok for o in outcomes)
     if failed:
         print(f"error: {failed} user(s) not restored; the journal {jf.path} is kept", file=sys.stderr)
-        return EXIT_BROKEN
+        return EXIT_RESTORE_FAILED
     print(f"all {len(jf.snapshots)} user(s) read back as journaled")
     return EXIT_CONFORMS

@@ -152,10 +152,9 @@ class MsalProvider:
         if entry is None:
             raise CredentialError(f"no [auth.msal] entry serves the context {_describe(ctx)}")
         if entry.token_env:
-            value = os.environ.get(entry.token_env)
-            if not value:
-                raise CredentialError(f"environment variable {entry.token_env} (token {entry.name!r}) is not set")
-            return value
+            from conformance.auth import env_token
+
+            return env_token(entry.token_env, entry.name)
         scopes = APP_SCOPES if ctx.token_kind == "application" else tuple(f"{GRAPH}/{s}" for s in ctx.scopes)
         key = (entry.name, scopes)
         if key not in self._tokens:

@@ -91,10 +91,27 @@ def pytest_configure(config: pytest.Config) -> None:
     unknown = [r for r in [*config.getoption("--rule"), *config.getoption("--first-rule")] if r not in RULES]
     if unknown:
         raise pytest.UsageError(f"unknown rule id(s): {', '.join(unknown)} (see: python -m conformance rules)")
+    _check_workers(config)
     from conformance import results
 
     config.pluginmanager.register(results.ResultCollector(config), "conformance-results")
     config.pluginmanager.import_plugin("conformance.allure_labels")
+    config.pluginmanager.import_plugin("conformance.report_privacy")
+
+
+def _check_workers(config: pytest.Config) -> None:
+    """Under ``pytest -n N`` (controller side), refuse a profile whose roles cannot give each worker its own users."""
+    workers = getattr(config.option, "numprocesses", None)
+    if hasattr(config, "workerinput") or not isinstance(workers, int):
+        return
+    try:
+        profile = _profile(config)
+    except ToolError:
+        return  # reported by the target fixture
+    try:
+        profile.check_workers(workers)
+    except ToolError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def budget_plan(config: pytest.Config) -> bool:
@@ -234,12 +251,17 @@ def target(pytestconfig: pytest.Config) -> Iterator[Target]:
             running.stop()
 
 
+class RestoreFailed(TargetBroken):
+    """The end-of-run restore left a user not as journaled (the journal is kept for ``restore``)."""
+
+
 def _restore(target: Target, config: pytest.Config) -> None:
-    """Restore every user the run journaled (this worker's); a failure is the environment's: broken.
+    """Restore every user the run journaled (this worker's).
 
     Runs in the session fixture's teardown, so under pytest-xdist each worker restores its own users.
-    Outcomes go to stderr with numbers masked; a failure raises :class:`TargetBroken`, keeping the
-    journal for ``python -m conformance restore``.
+    Outcomes go to stderr with numbers masked; a failure raises :class:`RestoreFailed` naming the
+    ``restore`` command to run. It never changes a test's verdict: the results collector reports it
+    beside the verdicts (``restore_failures``) and the run exits 5.
     """
     before = target.client.requests_sent
     outcomes = target.restore_journaled()
@@ -258,8 +280,8 @@ def _restore(target: Target, config: pytest.Config) -> None:
     with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
         print("\n" + "\n".join(lines), file=sys.stderr, flush=True)
     if failed:
-        raise TargetBroken(f"restore failed for {', '.join(o.user.key for o in failed)} "
-                           f"(journal kept: {journal})")
+        raise RestoreFailed(f"restore failed for {', '.join(o.user.key for o in failed)}: run "
+                            f"python -m conformance restore {journal} --target {target.profile.path}")
 
 
 @pytest.fixture

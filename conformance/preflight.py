@@ -9,8 +9,8 @@ from hypothesis.errors import InvalidArgument
 
 from conformance.auth import ADMIN_CONTEXT, TokenProvider, describe, make_provider
 from conformance.claims import compare, decode
-from conformance.client import GraphClient, TargetBroken
-from conformance.errors import CredentialError, TargetUnreachable
+from conformance.client import GraphClient, RetryPolicy, TargetBroken
+from conformance.errors import CredentialError, EnvironmentBroken, MalformedCredential, TargetUnreachable
 from conformance.profile import TargetProfile, User
 from strategies.permissions import PermissionContext
 
@@ -23,7 +23,9 @@ def preflight(profile: TargetProfile, edition: str) -> None:
     role; then check that the target accepts each token (one read per distinct token).
     """
     provider = make_provider(profile)
-    client = GraphClient(profile.base_url, timeout_s=15.0)
+    retry = RetryPolicy(attempts=profile.retry_attempts, max_wait_s=profile.retry_max_wait_s,
+                        run_retry_budget=profile.retry_budget)
+    client = GraphClient(profile.base_url, timeout_s=15.0, retry=retry)
     tokens: list[tuple[str, str, User | None]] = []
     if profile.auth.kind in ("static", "msal"):
         tokens = _decode_tokens(profile, provider)
@@ -49,7 +51,10 @@ def _read(client: GraphClient, profile: TargetProfile, user: User, token: str | 
     try:
         return client.list(GraphClient.user_prefix("id", user), token)
     except TargetBroken as exc:
-        raise TargetUnreachable(f"target {profile.base_url} unreachable: {exc}") from None
+        if exc.unanswered:
+            raise TargetUnreachable(f"target {profile.base_url} unreachable: {exc}") from None
+        raise EnvironmentBroken(f"preflight: target {profile.base_url} answered but the run cannot start: "
+                                f"{exc}") from None
 
 
 def token_sources(profile: TargetProfile, provider: TokenProvider) -> list[tuple[str, PermissionContext, User | None]]:
@@ -81,8 +86,8 @@ def _decode_tokens(profile: TargetProfile, provider: TokenProvider) -> list[tupl
         try:
             token = provider.token(ctx, user)
         except CredentialError as exc:
-            if _serves_admin(ctx):
-                raise  # nothing can run without the administrator: one line, exit 2
+            if _serves_admin(ctx) or isinstance(exc, MalformedCredential):
+                raise  # nothing can run without the administrator, nor with a garbled token: one line, exit 2
             problems.append(f"{who}: {exc}")
             continue
         if token is None:

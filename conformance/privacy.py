@@ -1,12 +1,19 @@
-"""Masking helpers: keep tokens and (for tenant targets) phone numbers out of every report.
+"""Masking helpers: keep tokens and phone numbers out of every report, for every target.
 
-Two kinds of masking:
+Every output channel (pytest's terminal text and failure reports, ``junit.xml``, Allure results and
+attachments, ``results.json``, ``summary.md``, ``index.html``, restore lines) passes through
+:func:`clean` (or :func:`redact` for JSON-like values):
 
-* tokens are always masked: known secrets (minted or static tokens, the signing secret) are
-  replaced by ``MASKED``, and anything shaped like a JWT or a ``Bearer`` credential is too;
-* phone numbers are masked for tenant targets only (real people's numbers): the country code and
-  the last two digits stay, every other digit becomes ``*`` (``+1 2065550123`` -> ``+1 ********23``),
-  the same form Graph shows an Authentication Administrator.
+* tokens: known secrets (minted or static tokens, the signing secret) and any 12-character slice
+  of a known JWT become ``MASKED``, as does anything shaped like a JWT or a fragment of one (a base64url
+  JSON segment, ``eyJ...``) and any ``Bearer`` credential;
+* phone numbers, in any written form (with or without ``+``, grouped by spaces, dashes, dots,
+  slashes or brackets, in any script's digits): the country code (when a ``+`` says where it ends)
+  and the last two digits stay, every other digit becomes ``*`` (``+1 2065550123`` ->
+  ``+1 ********23``), the form Graph shows an Authentication Administrator. Ids and times stay
+  readable: GUIDs, ISO dates, compact timestamps (``20250101T100000Z``) and runs of more than 15
+  plain digits (longer than any phone number) are left alone, as is anything under 7 digits (6 after
+  a ``+``). A decimal of 7 digits or more is masked (``1.2065550123`` may be a number).
 """
 
 from __future__ import annotations
@@ -19,11 +26,21 @@ from typing import Any
 
 MASK = "MASKED"
 
-_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
-_BEARER = re.compile(r"(?i)\b(Bearer\s+)(?!MASKED\b|\$TOKEN\b)"
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}(?:\.[A-Za-z0-9_-]*){0,2}")
+_BEARER = re.compile(r"(?i)\b(Bearer(?:\s|%20|\+)+)(?!MASKED\b|\$TOKEN\b)"
                      r"([A-Za-z0-9._~+/=-]{8,})(?![A-Za-z0-9._~+/=\"-])")
-# a phone-number-like run: "+", 1-3 digits, then at least 4 more digits possibly separated
-_PHONE = re.compile(r"\+\d[\d \-.()\u00a0]{4,}\d(?:[xX]\d+)?")
+_SLICE = 12
+"""A run sharing this many characters with a known secret is masked whole."""
+_TOKENISH = re.compile(r"[A-Za-z0-9._~+/=-]{" + str(_SLICE) + ",}")
+
+_ESCAPE = r"\\\\?(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|t)"
+"""A separator written as an escape (``repr`` and JSON write a no-break space as ``\\xa0`` / ``\\u00a0``)."""
+_SEP = rf"(?:[^\S\r\n]|[-./()\u2010-\u2015\u2212\uff08\uff09\uff0d\uff0e\uff0f]|{_ESCAPE})"
+_PLUS = "+\uff0b"
+_PHONE = re.compile(rf"[{_PLUS}]?{_SEP}{{0,2}}\d(?:{_SEP}{{0,3}}\d)*(?:{_SEP}?[xX]{_SEP}?\d+)?")
+_GUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
+_DATE = re.compile(r"(?:19|20)\d\d[-/.](?:0[1-9]|1[0-2])[-/.](?:0[1-9]|[12]\d|3[01])(?:[T ]\d{1,2})?")
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}$")
 _CALLING_CODES: frozenset[int] | None = None
 
 TEXT_SUFFIXES = frozenset({".json", ".md", ".txt", ".xml", ".html", ".log", ".toml", ".csv", ".attach",
@@ -31,11 +48,24 @@ TEXT_SUFFIXES = frozenset({".json", ".md", ".txt", ".xml", ".html", ".log", ".to
 
 
 def scrub(text: str, secrets: Iterable[str] = ()) -> str:
-    """``text`` with every secret, JWT-shaped string and ``Bearer`` credential replaced by ``MASKED``."""
-    for secret in sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True):
+    """``text`` with every secret (or slice of one), JWT-shaped string and ``Bearer`` credential as ``MASKED``."""
+    known = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
+    for secret in known:
         text = text.replace(secret, MASK)
+    slices = {s[i:i + _SLICE] for s in known if _JWT.fullmatch(s) for i in range(len(s) - _SLICE + 1)}
+    if slices:
+        text = _TOKENISH.sub(lambda m: MASK if _shares_slice(m.group(0), slices) else m.group(0), text)
     text = _BEARER.sub(lambda m: m.group(1) + MASK, text)
     return _JWT.sub(MASK, text)
+
+
+def _shares_slice(run: str, slices: set[str]) -> bool:
+    return any(run[i:i + _SLICE] in slices for i in range(len(run) - _SLICE + 1))
+
+
+def clean(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` as it may be shown anywhere: tokens (:func:`scrub`) and phone numbers masked."""
+    return mask_numbers_in_text(scrub(text, secrets))
 
 
 def mask_number(number: Any) -> Any:
@@ -62,8 +92,34 @@ def mask_number(number: Any) -> Any:
 
 
 def mask_numbers_in_text(text: str) -> str:
-    """Mask every phone-number-like run in free text (counterexamples, curl lines, bodies)."""
-    return _PHONE.sub(lambda m: mask_number(m.group(0)), text)
+    """Mask every phone-number-like run in free text (counterexamples, curl lines, bodies, logs)."""
+    if not any(c.isdigit() for c in text):
+        return text
+    guarded = [m.span() for m in _GUID.finditer(text)]
+    return _PHONE.sub(lambda m: _mask_run(text, m, guarded), text)
+
+
+def _mask_run(text: str, m: re.Match[str], guarded: list[tuple[int, int]]) -> str:
+    run = m.group(0)
+    lead = len(run) - len(run.lstrip())
+    start, end = m.start() + lead, m.end()
+    core = run.strip()
+    shown = run
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    plus = core[:1] in _PLUS
+    digits = sum(c.isdigit() for c in re.sub(_ESCAPE, " ", core))
+    if (before.isdigit() or after.isdigit() or after.isalpha() or after == "_"
+            or (before.isalpha() and not _PERCENT.search(text[:start]))
+            or any(s < end and start < e for s, e in guarded)
+            or digits < (6 if plus else 7)
+            or (not plus and _DATE.fullmatch(core))
+            or (core.isdigit() and digits > 15)):
+        return shown
+    masked = mask_number("+" + core[1:]) if core[:1] == "+" else _mask_digits(core, keep_last=2)
+    if core[:1] == "\uff0b":
+        masked = _mask_digits(core, keep_last=2)
+    return run[:lead] + masked + run[lead + len(core):]
 
 
 def redact(value: Any, secrets: Iterable[str] = (), *, numbers: bool = False) -> Any:
@@ -85,8 +141,8 @@ def is_tenant(data: dict[str, Any]) -> bool:
 
 
 def redact_document(data: dict[str, Any], secrets: Iterable[str] = ()) -> dict[str, Any]:
-    """A results document with tokens masked everywhere and, for tenant targets, phone numbers too."""
-    return redact(data, secrets, numbers=is_tenant(data))
+    """A results document with tokens and phone numbers masked everywhere (every target is treated alike)."""
+    return redact(data, secrets, numbers=True)
 
 
 def redact_tree(root: Path, secrets: Iterable[str] = (), *, numbers: bool = False,

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 from conformance.errors import CredentialError, ProfileError
 from conformance.tomlfile import read_toml
@@ -43,6 +44,9 @@ ROLES = (
     "global_reader",
 )
 """The user roles the suite knows; a profile may leave some out (tests needing them then skip)."""
+
+WRITTEN_TO_ROLES = ("caller", "ordinary_target", "privileged_target", "policy_off_user", "privileged_auth_admin")
+"""Roles whose users' phone methods the suite changes (set-up, probes, restore); one user may hold only one."""
 
 
 @dataclass(frozen=True)
@@ -132,10 +136,40 @@ class TargetProfile:
             raise ProfileError(f"profile {self.name!r} names no user for role {role!r}")
         return self.users[keys[worker % len(keys)]]
 
+    def check_workers(self, workers: int) -> None:
+        """Refuse ``workers`` parallel workers when two of them would share a test user of one role.
+
+        Worker ``i`` plays role ``r`` with its ``i mod n``-th user: with fewer distinct users than
+        workers, two workers would write the same person and restore each other's "original". The
+        embedded emulator is exempt (each worker starts its own).
+        """
+        if workers <= 1 or self.embedded:
+            return
+        for role in ROLES:
+            distinct = len({self.users[k].id.lower() for k in self.roles.get(role, ())})
+            if distinct and distinct < workers:
+                raise ProfileError(f"--jobs {workers}: role {role} has {distinct} distinct user(s) in profile "
+                                   f"{self.name!r}; every worker needs its own, so name at least {workers} "
+                                   f"in [roles] {role} or run fewer jobs")
+
     def test_users(self) -> tuple[User, ...]:
         """Every user named by a role: the allow-list of users the suite may write to."""
         keys = {k for ks in self.roles.values() for k in ks}
         return tuple(self.users[k] for k in sorted(keys))
+
+
+GRAPH_HOSTS = ("graph.microsoft.com", "graph.microsoft.us", "dod-graph.microsoft.us",
+               "microsoftgraph.chinacloudapi.cn", "graph.microsoft.de")
+"""Microsoft Graph's hosts (global service and national clouds); any subdomain of them counts too."""
+
+
+def is_graph_host(url: str) -> bool:
+    """True when ``url`` points at a Microsoft Graph host (global or a national cloud)."""
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    except ValueError:
+        return False
+    return any(host == h or host.endswith("." + h) for h in GRAPH_HOSTS)
 
 
 def load_profile(path: str | os.PathLike[str] | None = None) -> TargetProfile:
@@ -153,9 +187,12 @@ def parse_profile(raw: Mapping[str, Any], *, source: Path | None = None) -> Targ
 
     target = _table(raw, "target", fail)
     kind = _choice(target, "kind", TARGET_KINDS, "emulator", fail, "[target]")
-    base_url = os.environ.get("GRAPHCONF_BASE_URL") or str(target.get("base_url", "")).rstrip("/")
+    base_url = str(target.get("base_url", "")).rstrip("/")  # the profile alone says where: no env override
     if base_url and not base_url.startswith(("http://", "https://")):
         raise fail(f"[target] base_url must start with http:// or https:// (got {base_url!r})")
+    if kind == "emulator" and is_graph_host(base_url):
+        raise fail(f"[target] kind = \"emulator\" but base_url {base_url} is Microsoft Graph: that is a tenant "
+                   "(set kind = \"tenant\" for its journal, smoke mode and budget)")
     if kind == "tenant" and not base_url:
         raise fail("[target] base_url is required for a tenant (e.g. https://graph.microsoft.com/v1.0)")
     edition = _choice(target, "edition", EDITIONS, "seed", fail, "[target]")
@@ -271,6 +308,14 @@ def _roles(raw: Mapping[str, Any], users: Mapping[str, User], fail: Any) -> dict
         roles[role] = tuple(keys)
     if not roles.get("caller"):
         raise fail("[roles] caller is required")
+    holder: dict[str, str] = {}
+    for role in WRITTEN_TO_ROLES:
+        for key in dict.fromkeys(roles.get(role, ())):
+            uid = users[key].id.lower()
+            if uid in holder and holder[uid] != role:
+                raise fail(f"[roles] user {key!r} stands in both {holder[uid]} and {role}; both are written "
+                           "to, so each needs its own user")
+            holder[uid] = role
     return roles
 
 

@@ -21,6 +21,7 @@ from conformance.rules import RULES
 SCHEMA_VERSION = 1
 VERDICT_ORDER = ("fail", "broken", "expected-fail", "pass", "skipped", "not-run")
 BROKEN_MARKERS = ("TargetBroken", "BudgetExhausted")
+RESTORE_FAILED = re.compile(r"RestoreFailed: (.+)")
 FAILED_OUTCOMES = frozenset({"failed", "error", "broken"})
 
 
@@ -31,6 +32,7 @@ class ResultCollector:
         self.config = config
         self.tests: dict[str, dict[str, Any]] = {}
         self.observations: list[dict[str, Any]] = []
+        self.restore_failures: list[str] = []
         self.started = time.time()
 
     @pytest.hookimpl(trylast=True)
@@ -49,7 +51,14 @@ class ResultCollector:
             for key, value in report.user_properties:
                 if key == "observation" and report.when == "call":
                     self.observations.append({"test": report.nodeid, **value})
-        if report.skipped:
+        restore = RESTORE_FAILED.search(report.longreprtext or "") if report.failed else None
+        if restore and report.when == "teardown":
+            # the session's restore, run in the last test's teardown: reported beside the verdicts
+            if restore.group(1) not in self.restore_failures:
+                self.restore_failures.append(restore.group(1).strip())
+        elif report.failed and report.when == "teardown" and rec["outcome"] in FAILED_OUTCOMES:
+            rec.setdefault("teardown", counterexample(report.longreprtext or ""))  # the verdict stands
+        elif report.skipped:
             rec["outcome"] = "skipped"
             rec["message"] = _skip_reason(report)
         elif report.failed:
@@ -64,7 +73,7 @@ class ResultCollector:
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         """Write the reports (controller only)."""
-        if hasattr(self.config, "workerinput") or not self.tests:
+        if hasattr(self.config, "workerinput") or not (self.tests or self.restore_failures):
             return
         from conformance.plugin import results_dir
 
@@ -108,6 +117,7 @@ class ResultCollector:
             "rules": rule_verdicts(tests, target["edition"]),
             "tests": tests,
             "observations": self.observations,
+            "restore_failures": self.restore_failures,
         }
 
 

@@ -64,6 +64,7 @@ def run_suite(args: argparse.Namespace) -> int:
     if args.examples is not None and args.examples < 1:
         raise ToolError("--examples must be at least 1")
     edition = args.edition or profile.edition
+    profile.check_workers(args.jobs or 0)
     if getattr(args, "emulator_choice", None):
         if not profile.embedded:
             raise ToolError("--emulator-choice applies to the embedded emulator only (the profile names a URL)")
@@ -114,4 +115,6 @@ def run_suite(args: argparse.Namespace) -> int:
     t = data["totals"]
     print(f"\n{t['passed']} passed, {t['failed'] + t.get('error', 0)} failed, {t['skipped']} skipped, "
           f"{t['broken']} broken; {data['requests']} requests; reports in {results_dir}/")
+    for problem in data.get("restore_failures", []):
+        print(f"RESTORE FAILED: {problem}", file=sys.stderr, flush=True)
     return exit_code_for(data)

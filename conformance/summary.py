@@ -42,6 +42,13 @@ def render_summary(data: dict[str, Any], unproven: Collection[str] = ()) -> str:
         f"{tot['skipped']} skipped, {tot['broken']} broken; {data['requests']} requests in "
         f"{data['duration_s']:.1f} s.",
         "",
+    ]
+    restore = data.get("restore_failures") or []
+    if restore:
+        lines += ["## RESTORE FAILED", "", "A test user may not be as the run found them (exit 5). The verdicts "
+                  "below stand; put the users back now:", ""]
+        lines += [f"- {problem}" for problem in restore] + [""]
+    lines += [
         "| verdict | rule | severity | statement |",
         "|---|---|---|---|",
     ]

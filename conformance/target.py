@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import requests
 
 from conformance.auth import ADMIN_CONTEXT, SELF_CONTEXT, TokenProvider, make_provider
-from conformance.client import PHONE_METHODS, GraphClient, RetryPolicy
+from conformance.client import PHONE_METHODS, GraphClient, RetryPolicy, TargetBroken
 from conformance.guard import WriteGuard
 from conformance.journal import Journal, RestoreOutcome
 from conformance.profile import TargetProfile, User
@@ -141,15 +141,15 @@ class Target:
             response = self.client.list(GraphClient.user_prefix("id", user), self.admin_token(user))
         if response.status_code != 200:
             raise SetupFailed(f"reading {user.key}'s phone methods as admin answered {response.status_code}")
-        try:
-            items = response.json()["value"]
-        except (ValueError, KeyError, TypeError):
-            raise SetupFailed(f"reading {user.key}'s phone methods: no JSON value list") from None
+        items = _value_list(response)
+        if items is None:
+            # what the user holds is unknown: no write may go to them (nor a journal entry be trusted)
+            raise TargetBroken(f"reading {user.key}'s phone methods: the answer is not {{\"value\": [ {{...}} ]}}; "
+                               "nothing is written to this user")
         out: dict[str, dict[str, Any]] = {}
         for item in items:
-            if isinstance(item, dict):
-                kind = item.get("phoneType") or TYPE_FOR_ID.get(str(item.get("id")), "?")
-                out[str(kind)] = item
+            kind = item.get("phoneType") or TYPE_FOR_ID.get(str(item.get("id")), "?")
+            out[str(kind)] = item
         self._last_read = (user.id.lower(), self.client.requests_sent, out)
         return out
 
@@ -251,6 +251,18 @@ class Target:
 
 
 _DIGITS = re.compile(r"\D")
+
+
+def _value_list(response: requests.Response) -> list[dict[str, Any]] | None:
+    """The ``value`` list of a list answer when it is ``{"value": [ {...}, ... ]}``, else ``None``."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    items = body.get("value") if isinstance(body, dict) else None
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        return None
+    return items
 
 
 def _write_effect(method: str, path: str, body: Any) -> tuple[str, str | None] | None:

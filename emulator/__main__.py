@@ -34,6 +34,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--secret", help="token signing secret (overrides the profile)")
     parser.add_argument("--throttle-per-second", type=int, help="429 past N requests per token per second")
     parser.add_argument("--latency-ms", type=float, help="added latency per request")
+    parser.add_argument("--lag-ms", type=float,
+                        help="replication lag: reads of a user show it as before its writes for this long")
     parser.add_argument("--list-faults", action="store_true", help="print the fault catalog and exit")
     parser.add_argument("--list-choices", action="store_true", help="print the open choices and exit")
     return parser.parse_args(argv)
@@ -58,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     overrides = {key: value for key, value in (
         ("edition", args.edition), ("gray", args.gray), ("faults", args.fault), ("secret", args.secret),
         ("throttle_per_second", args.throttle_per_second), ("latency_ms", args.latency_ms),
-        ("choices", choices or None), ("observations", args.observations),
+        ("choices", choices or None), ("observations", args.observations), ("lag_ms", args.lag_ms),
     ) if value is not None}
     try:
         config = load_config(args.profile, overrides)

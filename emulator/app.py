@@ -29,6 +29,7 @@ from emulator.errors import (
     unauthenticated,
     user_not_found,
 )
+from emulator.lag import Lag
 from emulator.middleware import IDS_KEY, GraphMiddleware, ServerErrorCounter
 from emulator.operations import GUID, PhoneMethods
 from emulator.permissions import READ_ACTIONS, authorize
@@ -40,6 +41,8 @@ from emulator.validation import InvalidNumber, PhoneInput, parse_phone_body
 PHONE_METHODS = "/authentication/phoneMethods"
 Handler = Callable[[Request], Awaitable[Response]]
 PREFIXES = ("/v1.0/me", "/v1.0/users/{user}")
+STATS_PATH = "/_emulator/stats"
+"""The emulator's counters (requests, 429s sent, early retries, server errors), outside Graph's paths."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,9 @@ class Emulator:
         self.methods = PhoneMethods(self.directory, config)
         self.server_errors = ServerErrorCounter()
         self.throttle = Throttle(config.throttle_per_second) if config.throttle_per_second else None
+        self.requests = 0
+        if config.lag_ms:
+            self.directory.lag = Lag(config.lag_ms / 1000)
         faulty = config.faulty
         self.verifier = TokenVerifier(
             config.secret, config.tenant_id,
@@ -76,6 +82,10 @@ class Emulator:
     async def begin(self, request: Request, action: str) -> Context:
         """Run the token, user and permission checks for ``action`` and return the request's context."""
         config = self.config
+        key = (request.headers.get("authorization") or "", request.method, request.url.path)
+        self.requests += 1
+        if self.throttle is not None:
+            self.throttle.arrived(key)
         if config.latency_ms:
             await asyncio.sleep(config.latency_ms / 1000)
         principal = self.authenticate(request.headers.get("authorization"))
@@ -85,6 +95,7 @@ class Emulator:
         if self.throttle is not None:
             wait = self.throttle.retry_after(principal.token)
             if wait is not None:
+                self.throttle.asked(key, math.ceil(wait))
                 raise GraphError(429, "TooManyRequests", "Please retry again later.",
                                  headers={"Retry-After": str(math.ceil(wait))},
                                  inner={"code": "429", "status": "429", "message": "Please retry after"})
@@ -260,6 +271,15 @@ class Emulator:
                 self.methods.store_rejected(user, slot or exc.slot, exc.raw)
             raise
 
+    async def stats(self, request: Request) -> Response:
+        """GET /_emulator/stats: the emulator's own counters (not part of Graph), for test harnesses."""
+        throttle = self.throttle
+        return json_response(200, {"requests": self.requests, "server_errors": self.server_errors.count,
+                                   "client_disconnects": self.server_errors.client_disconnects,
+                                   "throttled": throttle.throttled if throttle else 0,
+                                   "early_retries": throttle.early_retries if throttle else 0,
+                                   "lag_ms": self.config.lag_ms})
+
     # -- errors --------------------------------------------------------------------------------
 
     async def graph_error(self, request: Request, exc: Exception) -> Response:
@@ -321,6 +341,7 @@ def routes(emulator: Emulator) -> list[Route]:
                                 ("disableSmsSignIn", emulator.disable_sms)):
             table.append(Route(f"{item}/{action}", handler, methods=["POST"]))
             table.append(Route(f"{item}/microsoft.graph.{action}", handler, methods=["POST"]))
+    table.append(Route(STATS_PATH, emulator.stats, methods=["GET"]))
     return table
 
 

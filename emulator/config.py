@@ -23,7 +23,7 @@ EDITIONS = ("seed", "current")
 GRAY_MODES = ("reject", "accept")
 PHONE_TYPES = ("mobile", "alternateMobile", "office")
 OVERRIDE_KEYS = frozenset({"edition", "gray", "faults", "throttle_per_second", "latency_ms", "secret", "choices",
-                           "observations"})
+                           "observations", "lag_ms"})
 
 
 class ConfigError(ValueError):
@@ -53,6 +53,8 @@ class EmulatorConfig:
     edition: str = "seed"
     throttle_per_second: int = 0
     latency_ms: float = 0.0
+    lag_ms: float = 0.0
+    """Replication lag: reads of a user show the state before its writes until this long after the last."""
     faults: frozenset[str] = frozenset()
     source: str = ""
     choices: Mapping[str, str] = field(default_factory=lambda: MappingProxyType(dict(DEFAULTS)))
@@ -132,6 +134,7 @@ def _build(raw: Mapping[str, object], overrides: dict[str, object], source: str)
         choices=_choices(emu, _with_observations(emu, overrides, source)),
         throttle_per_second=int(_number(settings, "throttle_per_second", integer=True)),
         latency_ms=float(_number(settings, "latency_ms", integer=False)),
+        lag_ms=float(_number(settings, "lag_ms", integer=False)),
         faults=fault_names,
         source=source,
     )

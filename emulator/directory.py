@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
 
 from emulator.config import UserSpec
+from emulator.lag import Lag
 
 MOBILE, ALTERNATE_MOBILE, OFFICE = "mobile", "alternateMobile", "office"
 PHONE_TYPES: Final = (MOBILE, ALTERNATE_MOBILE, OFFICE)
@@ -64,6 +65,8 @@ class Directory:
 
     def __init__(self, specs: Iterable[UserSpec]) -> None:
         self.lock = threading.RLock()
+        self.lag: Lag | None = None
+        """Replication lag of reads (``--lag-ms``), set by the emulator; None: reads are current."""
         self._by_key: dict[str, User] = {}
         self._users: list[User] = []
         self._mobile_numbers: Counter[str] = Counter()
@@ -112,6 +115,10 @@ class Directory:
             return NOT_ALLOWED_BY_POLICY
         return READY if others == 0 else PHONE_NUMBER_NOT_UNIQUE
 
+    def visible(self, user: User) -> Mapping[str, Phone]:
+        """The user's phones as a read sees them (behind recent writes under replication lag)."""
+        return self.lag.visible(id(user), user.phones) if self.lag is not None else user.phones
+
     def put(self, user: User, slot: str, phone: Phone) -> None:
         """Store ``phone`` in ``slot`` (call under the lock), keeping the mobile-number counts."""
         self.remove(user, slot)
@@ -121,6 +128,8 @@ class Directory:
 
     def remove(self, user: User, slot: str) -> Phone | None:
         """Remove and return the phone in ``slot`` (call under the lock)."""
+        if self.lag is not None:
+            self.lag.changing(id(user), user.phones)
         old = user.phones.pop(slot, None)
         if slot == MOBILE and old is not None and old.number is not None:
             self._mobile_numbers[old.number] -= 1

@@ -8,7 +8,17 @@ import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from starlette.requests import ClientDisconnect
+
 from emulator.errors import error_response, server_error
+
+try:  # uvicorn raises this from send() when the client has gone (newer versions)
+    from uvicorn.protocols.utils import ClientDisconnected
+except ImportError:  # pragma: no cover - served by another ASGI server
+    ClientDisconnected = ClientDisconnect  # type: ignore[misc,assignment]
+
+DISCONNECTS = (ClientDisconnect, ClientDisconnected)
+"""The client went away mid-request: its doing, not a server error."""
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -24,10 +34,14 @@ logger = logging.getLogger("emulator")
 
 
 class ServerErrorCounter:
-    """Counts genuine 500s (unexpected exceptions); tests assert it stays at zero."""
+    """Counts genuine 500s (unexpected exceptions); tests assert it stays at zero.
+
+    ``client_disconnects`` counts requests the client abandoned (not errors: nothing is answered).
+    """
 
     def __init__(self) -> None:
         self.count = 0
+        self.client_disconnects = 0
 
 
 class GraphMiddleware:
@@ -67,6 +81,9 @@ class GraphMiddleware:
 
         try:
             await self.app(scope, receive, send_with_ids)
+        except DISCONNECTS:
+            self.errors.client_disconnects += 1
+            logger.debug("client went away during %s %s", scope.get("method"), scope.get("path"))
         except Exception:
             self.errors.count += 1
             logger.exception("unexpected error serving %s %s", scope.get("method"), scope.get("path"))

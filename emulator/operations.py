@@ -55,24 +55,27 @@ class PhoneMethods:
         return slot
 
     def list(self, user: User) -> list[Phone]:
-        """The user's phones in type order."""
+        """The user's phones in type order (as a read sees them)."""
         with self.directory.lock:
-            phones = user.phones
+            phones = self.directory.visible(user)
             if user.stale:
                 phones = {**phones, **user.stale}
                 user.stale.clear()
             return [phones[t] for t in PHONE_TYPES if t in phones]
 
     def get(self, user: User, method_id: str) -> Phone:
-        """The user's phone with ``method_id``, or 404."""
+        """The user's phone with ``method_id`` (as a read sees it), or 404."""
         with self.directory.lock:
-            slot = self.slot_of(user, method_id)
-            return user.stale.pop(slot, None) or user.phones[slot]
+            phones = self.directory.visible(user)
+            slot = TYPE_FOR_ID.get(method_id.lower())
+            if slot is None or slot not in phones:
+                raise method_not_found(method_id)
+            return user.stale.pop(slot, None) or phones[slot]
 
     def count(self, user: User) -> int:
         """How many phone methods the user holds."""
         with self.directory.lock:
-            return len(user.phones)
+            return len(self.directory.visible(user))
 
     def create(self, user: User, values: PhoneInput) -> Phone:
         """Add a phone of a type the user lacks: 409 for a second of a type, 400 for an orphan alternate."""

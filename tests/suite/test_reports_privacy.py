@@ -53,7 +53,7 @@ def test_scrub_masks_known_secrets_jwts_and_bearer_credentials() -> None:
     assert scrub(kept) == kept
 
 
-def test_tenant_results_mask_numbers_everywhere_emulator_results_do_not() -> None:
+def test_results_mask_numbers_everywhere_for_tenants_and_emulators_alike() -> None:
     tenant = make_results({"update-204": "failed"}, kind="tenant", name="contoso",
                           observations=[gray("no_space", "+12065550123", 204, "+1 2065550123")])
     out = redact_document(tenant)
@@ -62,7 +62,7 @@ def test_tenant_results_mask_numbers_everywhere_emulator_results_do_not() -> Non
     assert out["observations"][0]["stored"] == "+1 ********23"
     assert "+1 ********34" in out["rules"]["update-204"]["counterexample"]
     emulator = make_results({"update-204": "failed"})
-    assert "+1 5555551234" in json.dumps(redact_document(emulator))
+    assert "5555551234" not in json.dumps(redact_document(emulator))
 
 
 def test_write_results_masks_tenant_numbers_in_every_file(tmp_path: Path) -> None:

@@ -113,11 +113,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process's environment for a child run, without the pytest-xdist worker variables.
+
+    A child ``python -m conformance run`` started from inside a pytest-xdist worker would otherwise
+    believe it is that worker (``PYTEST_XDIST_WORKER``) and pick that worker's users.
+    """
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PYTEST_XDIST_", "PYTEST_CURRENT_TEST")) and k != "PYTEST_ADDOPTS"}
+    env.update(extra or {})
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH", ""), str(ROOT)) if p)
+    return env
+
+
 def cli(*args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None,
         timeout: float = 300) -> subprocess.CompletedProcess:
-    """Run ``python -m conformance ARGS``."""
-    full_env = {**os.environ, **(env or {})}
-    full_env["PYTHONPATH"] = os.pathsep.join(p for p in (full_env.get("PYTHONPATH", ""), str(ROOT)) if p)
+    """Run ``python -m conformance ARGS`` (in an environment free of pytest-xdist's worker variables)."""
+    full_env = clean_env(env)
     return subprocess.run([sys.executable, "-m", "conformance", *args], capture_output=True, text=True,
                           cwd=cwd or ROOT, timeout=timeout, env=full_env)
 

@@ -186,3 +186,62 @@ def test_requests_never_reach_the_network_for_a_refused_write(monkeypatch, clien
     monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", boom)
     with pytest.raises(GuardRefusal):
         client.create(f"/users/{MALLORY.id}", {"phoneNumber": "+1 2065550100", "phoneType": "mobile"}, None)
+
+
+# -- issue 10 item 1: redirects never carry a write past the guard ---------------------------------
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+@pytest.mark.parametrize("method", ["POST", "PATCH", "DELETE"])
+def test_a_redirected_write_is_not_followed_and_the_3xx_is_the_answer(method, status) -> None:
+    """A hostile target redirects a write to a user off the allow-list: nothing follows it."""
+    where = f"/v1.0/users/{MALLORY.id}{PHONES}/{MOBILE}"
+    with Recorder(status=status, headers={"Location": where}, body="") as hostile:
+        client = GraphClient(hostile.url + "/v1.0", guard=WriteGuard([ALICE], base_path="/v1.0"))
+        client.session.trust_env = False
+        path = f"/users/{ALICE.id}{PHONES}" + ("" if method == "POST" else f"/{MOBILE}")
+        r = client.request(method, path, token=token_for(ALICE), json={"phoneNumber": "+1 2065550100"})
+        assert r.status_code == status
+        assert hostile.seen == [(method, "/v1.0" + path)]
+        assert client.requests_sent == 1
+
+
+def test_the_session_itself_never_follows_a_redirect_even_when_asked() -> None:
+    """schemathesis calls the session with its own options: redirects stay unfollowed there too."""
+    where = f"/v1.0/users/{MALLORY.id}{PHONES}/{MOBILE}"
+    with Recorder(status=308, headers={"Location": where}, body="") as hostile:
+        client = GraphClient(hostile.url + "/v1.0", guard=WriteGuard([ALICE], base_path="/v1.0"))
+        client.session.trust_env = False
+        r = client.session.patch(f"{client.base_url}/users/{ALICE.id}{PHONES}/{MOBILE}", json={"phoneNumber": "1"},
+                                 allow_redirects=True)
+        assert r.status_code == 308 and len(hostile.seen) == 1
+
+
+def test_the_guard_judges_the_authorization_header_actually_sent(server, client) -> None:
+    """The token parameter says Alice, the header that goes out says Mallory: /me is Mallory's, refused."""
+    with pytest.raises(GuardRefusal, match=r"signed in as Mallory@contoso.test"):
+        client.request("PATCH", f"/me{PHONES}/{MOBILE}", token=token_for(ALICE), json={"phoneNumber": "1"},
+                       headers={"Authorization": f"Bearer {token_for(MALLORY)}"})
+    assert server.seen == []
+
+
+def test_every_retry_is_guarded_and_counted_at_the_transport(monkeypatch) -> None:
+    """The guard and the budget sit at the adapter: each attempt actually sent passes through them."""
+    from conformance.client import RetryPolicy
+
+    calls: list[str] = []
+    guard = WriteGuard([ALICE], base_path="/v1.0")
+    original = guard.__call__
+
+    class Counting(WriteGuard):
+        def __call__(self, method, path, me=None, *, anonymous=False):
+            calls.append(method)
+            return original(method, path, me, anonymous=anonymous)
+
+    counting = Counting([ALICE], base_path="/v1.0")
+    with Recorder(status=503, headers={"Retry-After": "0"}, body="{}") as busy:
+        client = GraphClient(busy.url + "/v1.0", guard=counting, retry=RetryPolicy(attempts=3))
+        client.session.trust_env = False
+        from conformance.client import TargetBroken
+
+        with pytest.raises(TargetBroken):
+            client.update(f"/users/{ALICE.id}", MOBILE, {"phoneNumber": "1"}, token_for(ALICE))
+    assert calls == ["PATCH"] * 3 and client.requests_sent == 3 == len(busy.seen)

@@ -118,15 +118,65 @@ def test_restore_refuses_a_journal_of_another_target(emulator: Path, tmp_path: P
     assert missing.returncode == 2 and "no such file" in missing.stderr
 
 
-def test_a_torn_last_line_is_ignored(tmp_path: Path) -> None:
+HEADER = '{"event": "run", "version": 1, "run_id": "r", "profile": "p", "base_url": ""}'
+SNAP = '{"event": "snapshot", "user": "u", "id": "A", "methods": {"mobile": {"phoneNumber": "+1 2065550100"}}}'
+NO_ID = '{"event": "snapshot", "user": "u", "methods": {}}'
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    (f'{HEADER}\n{SNAP}\n{{"event": "snap', "line 3 is not JSON (truncated"),
+    (f'{HEADER}\nnot json\n{SNAP}\n', "line 2 is not JSON"),
+    (f'{HEADER}\n[1, 2]\n', "line 2 is not a JSON object"),
+    (HEADER.replace('"version": 1', '"version": 2') + f"\n{SNAP}\n", "journal version 2"),
+    (HEADER.replace('"version": 1', '"version": "1"') + f"\n{SNAP}\n", "journal version '1'"),
+    (HEADER.replace('"run_id": "r", ', "") + f"\n{SNAP}\n", "lacks run_id"),
+    (f'{HEADER}\n{NO_ID}\n', "(snapshot) has no user id"),
+    (f'{HEADER}\n{SNAP.replace("A", "")}\n', "(snapshot) has no user id"),
+    (f'{HEADER}\n{{"event": "snapshot", "id": "A", "methods": []}}\n', "has no methods table"),
+    (f'{HEADER}\n{{"event": "snapshot", "id": "A", "methods": {{"fax": {{"phoneNumber": "+1 2"}}}}}}\n',
+     "unknown phone type 'fax'"),
+    (f'{HEADER}\n{{"event": "snapshot", "id": "A", "methods": {{"mobile": "+1 2065550100"}}}}\n',
+     "mobile that is not an object"),
+    (f'{HEADER}\n{{"event": "snapshot", "id": "A", "methods": {{"mobile": {{"phoneNumber": 12}}}}}}\n',
+     "no full mobile number"),
+    (f'{HEADER}\n{{"event": "snapshot", "id": "A", "methods": {{"office": {{"phoneNumber": "+1 ****00"}}}}}}\n',
+     "no full office number"),
+    (f'{HEADER}\n{{"event": "restored", "id": "A"}}\n', "(restored) has no ok flag"),
+    (f'{HEADER}\n{{"event": "deleted", "id": "A"}}\n', "unknown event 'deleted'"),
+], ids=lambda v: v if len(v) < 40 else None)
+def test_a_damaged_journal_is_refused_as_a_whole(tmp_path: Path, text: str, problem: str) -> None:
     path = tmp_path / "j.jsonl"
-    path.write_text('{"event": "run", "run_id": "r", "profile": "p", "base_url": ""}\n'
-                    '{"event": "snapshot", "user": "u", "id": "A", "methods": {}}\n{"event": "snap')
-    jf = read_journal(path)
-    assert list(jf.snapshots) == ["a"]
-    path.write_text('{"event": "run"}\nnot json\n{"event": "snapshot", "id": "a", "methods": {}}\n')
-    with pytest.raises(ToolError, match="line 2 is not JSON"):
+    path.write_text(text)
+    with pytest.raises(ToolError) as err:
         read_journal(path)
+    assert problem in str(err.value) and "nothing was sent" in str(err.value)
+    assert err.value.exit_code == 2
+
+
+def test_a_journal_without_a_version_is_version_1(tmp_path: Path) -> None:
+    path = tmp_path / "j.jsonl"
+    path.write_text(HEADER.replace('"version": 1, ', "") + "\n" + SNAP + "\n")
+    assert list(read_journal(path).snapshots) == ["a"]
+
+
+def test_restore_of_a_damaged_journal_sends_nothing_even_when_the_damage_comes_late(tmp_path: Path) -> None:
+    """A good snapshot first, a broken one after: validated as a whole before the first write, exit 2."""
+    from tests.tenant.tenantkit import Recorder
+
+    with Recorder() as nobody:
+        path = write_profile(tmp_path / "p.toml", profile_dict(base_url=nobody.url + "/v1.0", journal=True))
+        profile = load_profile(path)
+        good = [u for u in profile.test_users()][:2]
+        header = HEADER.replace('"profile": "p"', f'"profile": "{profile.name}"').replace(
+            '"base_url": ""', f'"base_url": "{profile.base_url}"')
+        lines = [header, SNAP.replace('"A"', f'"{good[0].id}"'),
+                 SNAP.replace('"A"', f'"{good[1].id}"').replace('"+1 2065550100"', '"+1 20655"}')]
+        journal = tmp_path / "j.jsonl"
+        journal.write_text("\n".join(lines) + "\n")
+        proc = cli("restore", str(journal), "--target", str(path))
+        assert nobody.seen == []
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "line 3" in proc.stderr and proc.stdout == ""
 
 
 def test_masked_numbers_refuse_the_write(tmp_path: Path) -> None:

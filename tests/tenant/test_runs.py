@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from tests.tenant.tenantkit import (
     Recorder,
     admin_state,
     as_tenant,
+    clean_env,
     cli,
     emulator_process,
     profile_dict,
@@ -121,7 +121,7 @@ def test_sigkill_mid_run_then_restore_leaves_every_user_as_before(tmp_path: Path
     profile = profile_at(tmp_path, standalone, journal=True)
     before = admin_state(profile)
     journal_dir = tmp_path / "journal"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = clean_env()
     run = subprocess.Popen([sys.executable, "-m", "conformance", "run", "--target", str(profile), "--quick",
                             "--results-dir", str(tmp_path / "r")], cwd=ROOT, env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

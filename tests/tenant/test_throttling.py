@@ -138,3 +138,39 @@ def test_exhausted_retries_are_broken_not_failed_and_exit_4(tmp_path: Path) -> N
     verdicts = [r["verdict"] for r in data["rules"].values()]
     assert "broken" in verdicts and "fail" not in verdicts
     assert data["totals"]["broken"] >= 1 and data["totals"]["failed"] == 0
+
+
+# -- issue 10 item 5: odd Retry-After values, a throttled preflight ----------------------------------
+ODD_RETRY_AFTER = ["NaN", "nan", "inf", "-inf", "Infinity", "-1", "-0.5", "1e400", "garbage", "", "12s",
+                   "Mon, 99 Foo 2024 25:61:61 GMT"]
+
+
+@pytest.mark.parametrize("header", ODD_RETRY_AFTER)
+def test_an_unusable_retry_after_is_treated_as_absent(header: str) -> None:
+    assert retry_after_seconds(header) is None
+    policy = RetryPolicy(max_wait_s=1.0)
+    for attempt in range(3):
+        wait = policy.delay(response(429, header), attempt)
+        assert wait is not None and 0 < wait <= min(1.0, 0.2 * 2**attempt)
+
+
+@pytest.mark.parametrize("header", ["NaN", "inf", "-1", "garbage"])
+def test_an_unusable_retry_after_never_crashes_a_request(header: str) -> None:
+    with Recorder(status=429, headers={"Retry-After": header}, body='{"error": {}}') as server:
+        client = GraphClient(server.url, retry=RetryPolicy(attempts=2, max_wait_s=0.05))
+        client.session.trust_env = False
+        with pytest.raises(TargetBroken, match="still 429 after 2 tries"):
+            client.list("/users/x", None)
+        assert len(server.seen) == 2
+
+
+def test_a_throttled_preflight_is_the_environment_exit_4(tmp_path: Path) -> None:
+    """A target that answers 429 to the preflight is reachable: the run is broken (4), not unreachable (3)."""
+    with Recorder(status=429, headers={"Retry-After": "0"}, body='{"error": {"code": "TooManyRequests"}}') as busy:
+        raw = profile_dict(base_url=busy.url + "/v1.0", retry_attempts=2)
+        path = write_profile(tmp_path / "p.toml", raw)
+        proc = cli("run", "--target", str(path), "--results-dir", str(tmp_path / "r"))
+        assert len(busy.seen) == 2 and busy.writes() == []
+    assert proc.returncode == 4, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "still 429 after 2 tries" in lines[0], lines

@@ -1,0 +1,47 @@
+"""A failed restore never hides a verdict (issue 10 item 3).
+
+A rule fails against a target whose PATCH answers 204 but stores nothing; the end-of-run restore then
+cannot put the user back either. The rule stays FAIL with its counterexample, the restore failure is
+reported beside it (stderr, results.json, summary.md) with the command to run, and the run exits 5.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conformance.cli import exit_code_for
+from tests.tenant.tenantkit import PHONES, cli, emulator_process, profile_dict, write_profile
+
+
+def test_a_failed_rule_and_a_failed_restore_are_both_reported_and_the_restore_wins_the_exit_code(
+        tmp_path: Path) -> None:
+    emu = write_profile(tmp_path / "emu.toml", profile_dict(phones=PHONES))
+    with emulator_process(emu, "--fault", "update-not-stored") as base_url:
+        raw = profile_dict(base_url=base_url, phones=PHONES, journal=True, journal_dir=str(tmp_path / "journal"))
+        profile = write_profile(tmp_path / "p.toml", raw)
+        proc = cli("run", "--target", str(profile), "--rule", "update-204", "--quick", "--no-shrink",
+                   "--results-dir", str(tmp_path / "r"))
+    assert proc.returncode == 5, proc.stdout[-3000:] + proc.stderr[-3000:]
+    data = json.loads((tmp_path / "r" / "results.json").read_text())
+    rule = data["rules"]["update-204"]
+    assert rule["verdict"] == "fail" and rule["counterexample"], rule
+    assert data["totals"]["failed"] == 1 and data["totals"]["broken"] == 0, data["totals"]
+    (problem,) = data["restore_failures"]
+    assert "python -m conformance restore" in problem and str(tmp_path / "journal") in problem
+    assert "RESTORE FAILED" in proc.stderr and "python -m conformance restore" in proc.stderr.splitlines()[-1]
+    summary = (tmp_path / "r" / "summary.md").read_text()
+    assert "## RESTORE FAILED" in summary and "| FAIL | `update-204`" in summary
+
+
+def test_exit_code_precedence() -> None:
+    """5 (a restore failed) > 1 (a rule failed) > 4 (the environment broke) > 0."""
+    def doc(*verdicts: str, restore: bool = False) -> dict:
+        return {"rules": {f"r{i}": {"verdict": v} for i, v in enumerate(verdicts)},
+                "restore_failures": ["restore failed for alex1: run ..."] if restore else []}
+
+    assert exit_code_for(doc("pass", "fail", "broken", restore=True)) == 5
+    assert exit_code_for(doc("pass", restore=True)) == 5
+    assert exit_code_for(doc("pass", "fail", "broken")) == 1
+    assert exit_code_for(doc("pass", "broken")) == 4
+    assert exit_code_for(doc("pass", "skipped")) == 0

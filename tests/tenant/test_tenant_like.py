@@ -1,0 +1,110 @@
+"""A tenant-like end to end run (issue 10 item 9).
+
+The standalone emulator with throttling, latency and replication lag; users that already hold phones;
+a smoke run, then a full run killed with SIGKILL mid-way, then ``restore`` twice. Every user ends
+exactly as before, and no request repeated a throttled one before its ``Retry-After`` (the emulator
+counts early retries on its side).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from tests.tenant.tenantkit import (
+    PHONES,
+    ROOT,
+    admin_state,
+    as_tenant,
+    clean_env,
+    cli,
+    emulator_process,
+    profile_dict,
+    wait_for,
+    write_profile,
+)
+
+LAG_MS = 300
+SMOKE_LIMIT = 40
+
+
+def emulator_stats(base_url: str) -> dict:
+    with requests.Session() as s:
+        s.trust_env = False
+        return s.get(base_url.removesuffix("/v1.0") + "/_emulator/stats", timeout=10).json()
+
+
+def settled_state(view: Path) -> dict:
+    """Every user's phones once the replicas have caught up."""
+    time.sleep(LAG_MS / 1000 + 0.1)
+    return admin_state(view)
+
+
+def test_smoke_then_a_killed_full_run_then_restore_twice(tmp_path: Path) -> None:
+    emu = write_profile(tmp_path / "emu.toml", profile_dict(phones=PHONES))
+    with emulator_process(emu, "--throttle-per-second", "12", "--latency-ms", "3",
+                          "--lag-ms", str(LAG_MS)) as base_url:
+        view = write_profile(tmp_path / "view.toml", profile_dict(base_url=base_url, phones=PHONES))
+        before = settled_state(view)
+        assert any(before.values()), "the users hold phones"
+        raw = as_tenant(profile_dict(base_url=base_url, phones=PHONES, journal_dir=str(tmp_path / "journal"),
+                                     settle_s=0, consistency_timeout_s=10, retry_attempts=8, retry_max_wait_s=5,
+                                     mode="smoke"))
+        tenant = write_profile(tmp_path / "tenant.toml", raw)
+
+        # 1. the smoke plan, against throttling, latency and lag
+        start, started = emulator_stats(base_url), time.monotonic()
+        smoke = cli("run", "--target", str(tenant), "--results-dir", str(tmp_path / "smoke"), timeout=120)
+        end = emulator_stats(base_url)
+        sent, throttled = end["requests"] - start["requests"], end["throttled"] - start["throttled"]
+        print(f"\nsmoke plan: {sent} requests ({throttled} of them answered 429 and retried; preflight, tests, "
+              f"restore and re-reads under {LAG_MS} ms lag) in {time.monotonic() - started:.1f} s")
+        assert smoke.returncode == 0, smoke.stdout[-3000:] + smoke.stderr[-3000:]
+        assert sent - throttled <= SMOKE_LIMIT + 10, (sent, throttled)
+        assert settled_state(view) == before
+
+        # 2. a full run, killed with SIGKILL once it has journaled users
+        raw["target"]["mode"] = "full"
+        write_profile(tenant, raw)
+        journal_dir = tmp_path / "journal"
+        known = set(journal_dir.glob("*.jsonl"))
+        run = subprocess.Popen([sys.executable, "-m", "conformance", "run", "--target", str(tenant), "--quick",
+                                "--i-understand-this-writes", "--results-dir", str(tmp_path / "full")],
+                               cwd=ROOT, env=clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            def journaled() -> int:
+                fresh = set(journal_dir.glob("*.jsonl")) - known
+                return sum(f.read_text().count('"snapshot"') for f in fresh)
+
+            assert wait_for(lambda: journaled() >= 2 or run.poll() is not None, timeout=60)
+            assert run.poll() is None, "the full run ended before it could be killed"
+            time.sleep(0.5)  # let it write a little more
+            os.kill(run.pid, signal.SIGKILL)
+            run.wait(30)
+        finally:
+            if run.poll() is None:
+                run.kill()
+        assert run.returncode == -signal.SIGKILL
+        (journal,) = set(journal_dir.glob("*.jsonl")) - known
+        assert settled_state(view) != before, "the killed run left nothing to restore"
+        print(f"full run killed after {journaled()} snapshot(s) at {time.monotonic() - started:.1f} s")
+
+        # 3. restore, twice: the second finds nothing to do
+        first = cli("restore", str(journal), "--target", str(tenant), timeout=120)
+        assert first.returncode == 0, first.stdout + first.stderr
+        second = cli("restore", str(journal), "--target", str(tenant), timeout=120)
+        assert second.returncode == 0 and "nothing to do" in second.stdout, second.stdout + second.stderr
+        assert settled_state(view) == before
+
+        counters = emulator_stats(base_url)
+        print(f"emulator: {counters['throttled']} requests throttled, {counters['early_retries']} early retries, "
+              f"{counters['server_errors']} server errors")
+        assert counters["throttled"] > 0, "throttling was never exercised"
+        assert counters["early_retries"] == 0, "a Retry-After was not honoured"
+        assert counters["server_errors"] == 0
