@@ -1,3 +1,3 @@
 """Root conftest: registers the suite's pytest plugin so ``pytest conformance --target ...`` works."""
 
-pytest_plugins = ["conformance.plugin"]
+pytest_plugins = ["conformance.pytest_plugin.plugin"]

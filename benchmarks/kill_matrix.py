@@ -60,9 +60,10 @@ def profile(args: argparse.Namespace) -> int:
     budget = ["--quick"] if args.quick else []
     print(f"# Kill matrix profile ({'--quick' if args.quick else 'default budget'}; load {_load()})\n")
     interp = _median([PY, "-c", "pass"], 5)
-    imports = _median([PY, "-c", "import conformance.cli, conformance.runner, conformance.plugin, pytest, "
-                           "hypothesis, schemathesis, conformance.target"], 3) - interp
-    collect = _median([PY, "-m", "pytest", "conformance/suite", "-p", "conformance.plugin", "-p", "no:cacheprovider",
+    imports = _median([PY, "-c", "import conformance.cli, conformance.cli.run, conformance.pytest_plugin.plugin, "
+                           "pytest, hypothesis, schemathesis, conformance.target.target"], 3) - interp
+    collect = _median([PY, "-m", "pytest", "conformance/suite", "-p", "conformance.pytest_plugin.plugin",
+                       "-p", "no:cacheprovider",
                        "-p", "no:randomly", "--collect-only", "-q", *budget], 3) - interp
     emu = subprocess.run([PY, "-c", _EMULATOR_TIMING], capture_output=True, text=True, check=True, cwd=ROOT)
     start_s, reset_s = (float(x) for x in emu.stdout.split())

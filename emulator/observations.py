@@ -38,7 +38,7 @@ QUESTIONS = (
     "odata-context", "odata-type", "list-order", "www-authenticate", "sms-state-new-mobile",
     *(f"gray-zone.{label}" for label in GRAY_LABELS),
 )
-"""Every question id a version-1 ledger may hold (the suite's ``conformance.questions`` catalog)."""
+"""Every question id a version-1 ledger may hold (the suite's ``conformance.probes.questions`` catalog)."""
 
 Answer = Mapping[str, Any]
 Decision = list[tuple[str, str]]

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from conformance.client import GraphClient
-from conformance.target import Target
+from conformance.target.client import GraphClient
+from conformance.target.target import Target
 
 
 @pytest.fixture

@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.auth import SELF_CONTEXT
-from conformance.checks import (
+from conformance.pytest_plugin.checks import (
     CONTENT_TYPE_FAMILY,
     VALIDATION_FAMILY,
     error_code,
@@ -20,10 +19,11 @@ from conformance.checks import (
     expect_unchanged,
     snapshot,
 )
-from conformance.client import GraphClient
-from conformance.numbers import fresh_number
-from conformance.plugin import suite_settings
-from conformance.target import Target
+from conformance.pytest_plugin.numbers import fresh_number
+from conformance.pytest_plugin.plugin import suite_settings
+from conformance.target.auth.providers import SELF_CONTEXT
+from conformance.target.client import GraphClient
+from conformance.target.target import Target
 from strategies.methods import PHONE_METHOD_IDS
 
 MOBILE = PHONE_METHOD_IDS["mobile"]

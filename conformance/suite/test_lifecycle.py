@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.checks import (
+from conformance.pytest_plugin.checks import (
     CONFLICT_FAMILY,
     VALIDATION_FAMILY,
     error_code,
@@ -12,9 +12,9 @@ from conformance.checks import (
     expect_status,
     snapshot,
 )
-from conformance.client import GraphClient
-from conformance.numbers import fresh_number
-from conformance.target import Target
+from conformance.pytest_plugin.numbers import fresh_number
+from conformance.target.client import GraphClient
+from conformance.target.target import Target
 from strategies.methods import PHONE_METHOD_IDS, PHONE_TYPES
 
 SMS_STATES = {"notSupported", "notAllowedByPolicy", "notEnabled", "phoneNumberNotUnique", "ready",

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.checks import (
+from conformance.pytest_plugin.checks import (
     SPEC_FORM,
     VALIDATION_FAMILY,
     error_code,
@@ -15,9 +15,9 @@ from conformance.checks import (
     expect_unchanged,
     snapshot,
 )
-from conformance.client import GraphClient
-from conformance.plugin import suite_settings
-from conformance.target import Target
+from conformance.pytest_plugin.plugin import suite_settings
+from conformance.target.client import GraphClient
+from conformance.target.target import Target
 from strategies.methods import PHONE_METHOD_IDS
 from strategies.phone_numbers import GRAY_LABELS, INVALID_LABELS, gray_zone_phone_numbers, invalid_phone_numbers
 

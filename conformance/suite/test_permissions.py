@@ -1,6 +1,6 @@
 """Permissions and authentication: every operation under drawn contexts, against the rule model.
 
-The expected answer comes from :func:`conformance.model.expected_outcome` (one pure function per
+The expected answer comes from :func:`conformance.spec.model.expected_outcome` (one pure function per
 edition). Each rule gets its own test, drawing the contexts in which that rule decides (and contexts
 that must be allowed, so that a target that refuses too much fails too). Where the edition's pages
 leave the answer open (a permission family they do not name, self-service in ``current``), the
@@ -15,10 +15,10 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from conformance.auth import describe
-from conformance.checks import error_code, expect_error_envelope, expect_unchanged, snapshot
-from conformance.client import GraphClient
-from conformance.model import (
+from conformance.pytest_plugin.checks import error_code, expect_error_envelope, expect_unchanged, snapshot
+from conformance.pytest_plugin.numbers import fresh_number
+from conformance.pytest_plugin.plugin import suite_settings
+from conformance.spec.model import (
     AUTH_FAILURE_RULES,
     OPERATIONS,
     READS,
@@ -27,9 +27,9 @@ from conformance.model import (
     expected_outcome,
     read_visibility,
 )
-from conformance.numbers import fresh_number
-from conformance.plugin import suite_settings
-from conformance.target import Target
+from conformance.target.auth.providers import describe
+from conformance.target.client import GraphClient
+from conformance.target.target import Target
 from strategies.methods import PHONE_METHOD_IDS
 from strategies.permissions import PermissionContext, permission_contexts
 

@@ -1,14 +1,13 @@
 """The schema layer: schemathesis over the project's OpenAPI description of phoneMethods.
 
 Checks every answer's status code, content type and body against
-``conformance/openapi/phone-methods.yaml``, and that nothing answers 5xx. The ``user-id`` path
+``conformance/spec/openapi/phone-methods.yaml``, and that nothing answers 5xx. The ``user-id`` path
 parameter is pinned to this worker's ordinary test user (by id or UPN), so nothing else is touched.
 """
 
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import pytest
 import schemathesis
@@ -19,12 +18,13 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from conformance.checks import expect_unchanged, snapshot
-from conformance.numbers import fresh_number
-from conformance.plugin import in_budget_plan, suite_settings
-from conformance.target import Target
+from conformance import OPENAPI_SPEC
+from conformance.pytest_plugin.checks import expect_unchanged, snapshot
+from conformance.pytest_plugin.numbers import fresh_number
+from conformance.pytest_plugin.plugin import in_budget_plan, suite_settings
+from conformance.target.target import Target
 
-SPEC = Path(__file__).resolve().parents[1] / "openapi" / "phone-methods.yaml"
+SPEC = OPENAPI_SPEC
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 STATES = itertools.cycle([{}, {"mobile": None}, {"mobile": None, "alternateMobile": None, "office": None}])
 FORMS = itertools.cycle(["id", "upn"])

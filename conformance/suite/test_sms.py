@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.checks import CONFLICT_FAMILY, VALIDATION_FAMILY, error_code, expect_rejected, expect_status, snapshot
-from conformance.client import GraphClient
-from conformance.numbers import fresh_number
-from conformance.target import Target
+from conformance.pytest_plugin.checks import (
+    CONFLICT_FAMILY,
+    VALIDATION_FAMILY,
+    error_code,
+    expect_rejected,
+    expect_status,
+    snapshot,
+)
+from conformance.pytest_plugin.numbers import fresh_number
+from conformance.target.client import GraphClient
+from conformance.target.target import Target
 from strategies.methods import PHONE_METHOD_IDS
 
 MOBILE = PHONE_METHOD_IDS["mobile"]

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.checks import (
+from conformance.pytest_plugin.checks import (
     NOT_FOUND_FAMILY,
     VALIDATION_FAMILY,
     error_code,
@@ -15,10 +15,10 @@ from conformance.checks import (
     expect_unchanged,
     snapshot,
 )
-from conformance.client import GraphClient
-from conformance.numbers import fresh_number
-from conformance.plugin import suite_settings
-from conformance.target import Target
+from conformance.pytest_plugin.numbers import fresh_number
+from conformance.pytest_plugin.plugin import suite_settings
+from conformance.target.client import GraphClient
+from conformance.target.target import Target
 from strategies.methods import (
     PHONE_METHOD_IDS,
     PHONE_TYPES,

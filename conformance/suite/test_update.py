@@ -6,17 +6,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.checks import (
+from conformance.pytest_plugin.checks import (
     VALIDATION_FAMILY,
     expect_number,
     expect_rejected,
     expect_status,
     snapshot,
 )
-from conformance.client import GraphClient
-from conformance.numbers import fresh_number
-from conformance.plugin import suite_settings
-from conformance.target import Target
+from conformance.pytest_plugin.numbers import fresh_number
+from conformance.pytest_plugin.plugin import suite_settings
+from conformance.target.client import GraphClient
+from conformance.target.target import Target
 from strategies.methods import PHONE_METHOD_IDS, matching_pairs, mismatched_pairs
 from strategies.phone_numbers import valid_phone_numbers
 

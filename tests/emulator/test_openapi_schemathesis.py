@@ -1,6 +1,6 @@
 """Schemathesis over our OpenAPI description against the in-process emulator.
 
-Every operation of ``conformance/openapi/phone-methods.yaml`` is fuzzed in positive and in negative
+Every operation of ``conformance/spec/openapi/phone-methods.yaml`` is fuzzed in positive and in negative
 generation mode (one pytest item per mode and operation), and every response must:
 
 * not be a 5xx (``not_a_server_error``);
@@ -41,7 +41,7 @@ from emulator.server import start_in_thread
 from strategies.methods import PHONE_METHOD_IDS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SPEC = REPO_ROOT / "conformance" / "openapi" / "phone-methods.yaml"
+SPEC = REPO_ROOT / "conformance" / "spec" / "openapi" / "phone-methods.yaml"
 PROFILE = REPO_ROOT / "conformance" / "targets" / "emulator.toml"
 
 MAX_EXAMPLES = 25

@@ -1,4 +1,4 @@
-"""Our OpenAPI description (conformance/openapi/phone-methods.yaml) against Microsoft's own slice.
+"""Our OpenAPI description (conformance/spec/openapi/phone-methods.yaml) against Microsoft's own slice.
 
 Microsoft's generated OpenAPI slice (``../shared/spec/graph-openapi-slice.yaml``, beside the repository)
 is evidence, not the contract: it models success as ``2XX``, has no ``phoneNumber`` pattern and leaves
@@ -27,7 +27,7 @@ import yaml
 from strategies.methods import PHONE_METHOD_IDS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-OUR_SPEC = REPO_ROOT / "conformance" / "openapi" / "phone-methods.yaml"
+OUR_SPEC = REPO_ROOT / "conformance" / "spec" / "openapi" / "phone-methods.yaml"
 MS_SLICE = REPO_ROOT.parent / "shared/spec/graph-openapi-slice.yaml"
 
 HTTP_METHODS = frozenset({"get", "put", "post", "patch", "delete", "head", "options", "trace"})

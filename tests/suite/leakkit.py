@@ -1,6 +1,6 @@
 """Generated phone numbers (in many written forms) and tokens, and a check that a text leaks neither.
 
-Used by the property tests that push them through :func:`conformance.privacy.clean` and through every
+Used by the property tests that push them through :func:`conformance.core.privacy.clean` and through every
 output channel of a real pytest session (terminal, junit.xml, Allure, results.json, summary.md).
 """
 

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from conformance.results import SCHEMA_VERSION, rule_verdicts
-from conformance.rules import RULES
+from conformance.pytest_plugin.collector import SCHEMA_VERSION, rule_verdicts
+from conformance.spec.rules import RULES
 
 FAILURE = ("Falsifying example: test_valid_update_answers_204_and_reads_back(\n"
            "    pair=('mobile', '3179e48a-750b-4051-897c-87b9720928f7'),\n"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.budget import CANNOT_KILL
-from conformance.kill_matrix import Outcome, build_report, fault_job, render_markdown
+from conformance.kill_matrix.matrix import Outcome, build_report, fault_job, render_markdown
+from conformance.safety.budget import CANNOT_KILL
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -71,7 +71,8 @@ def test_generated_numbers_and_tokens_leave_no_trace_in_any_channel(tmp_path_fac
     out = work / "out"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
     env["PYTHONPATH"] = str(ROOT)
-    proc = subprocess.run([sys.executable, "-m", "pytest", str(work / "test_leaky.py"), "-p", "conformance.plugin",
+    proc = subprocess.run([sys.executable, "-m", "pytest", str(work / "test_leaky.py"),
+                           "-p", "conformance.pytest_plugin.plugin",
                            "-p", "no:cacheprovider", "-p", "no:randomly", f"--rootdir={work}", "-q", "--tb=short",
                            "-rA", "--results-dir", str(out), "--junitxml", str(out / "junit.xml"),
                            "--alluredir", str(out / "allure-results")],

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance.privacy import clean, redact
+from conformance.core.privacy import clean, redact
 
 sys.path.insert(0, str(Path(__file__).parent))
 from leakkit import READABLE, in_context, number_leaks, numbers, token_forms, token_leaks, tokens

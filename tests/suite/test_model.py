@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 
-from conformance.model import OPERATIONS, expected_outcome, granted_levels, read_visibility
+from conformance.spec.model import OPERATIONS, expected_outcome, granted_levels, read_visibility
 from strategies.permissions import PermissionContext, permission_contexts
 
 UAM = "UserAuthenticationMethod"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance import ledger as ledger_module
 from conformance.cli import main
-from conformance.questions import QUESTIONS, check_catalog, diff_scenarios, observe_scenarios
+from conformance.probes import ledger as ledger_module
+from conformance.probes.questions import QUESTIONS, check_catalog, diff_scenarios, observe_scenarios
 from emulator import observations as emulator_observations
 from emulator.__main__ import main as emulator_main
 from strategies.phone_numbers import GRAY_LABELS
@@ -222,7 +222,7 @@ def test_the_profile_key_and_explicit_choices(odd_ledger: Path, tmp_path: Path) 
 
 def test_observe_refuses_a_readonly_profile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The probes write: a readonly profile is refused before anything starts (one line, exit 2)."""
-    from conformance.profile import DEFAULT_PROFILE
+    from conformance.target.profile import DEFAULT_PROFILE
 
     profile = tmp_path / "ro.toml"
     profile.write_text(DEFAULT_PROFILE.read_text(encoding="utf-8").replace('mode = "full"', 'mode = "readonly"', 1),

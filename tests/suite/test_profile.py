@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.errors import CredentialError, ProfileError
-from conformance.profile import DEFAULT_PROFILE, load_profile, parse_profile
+from conformance.core.errors import CredentialError, ProfileError
+from conformance.target.profile import DEFAULT_PROFILE, load_profile, parse_profile
 
 
 def test_default_profile_names_every_role_for_two_workers() -> None:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.allure_labels import (
+from conformance.pytest_plugin.allure import (
     OPERATION_PAGES,
     falsifying_example,
     highest_severity,
     label_marks,
     spec_links,
 )
-from conformance.rules import RULES
+from conformance.spec.rules import RULES
 
 LONGREPR = """\
 conformance/suite/test_permissions.py:81: in test_operation_under_context_matches_the_rule_model

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from conformance.cli import main
-from conformance.compare import compare_files, diff_results, render_markdown, render_text, strip_volatile
-from conformance.errors import ToolError
+from conformance.core.errors import ToolError
+from conformance.results.compare import compare_files, diff_results, render_markdown, render_text, strip_volatile
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest 9 may import this directory as a namespace package
 from reports_synthetic import gray, make_results, write

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from conformance.cli import exit_code_for
-from conformance.compare import compare_files
-from conformance.expectations import apply_expectations, write_template
+from conformance.results.compare import compare_files
+from conformance.results.expectations import apply_expectations, write_template
 
 pytestmark = pytest.mark.slow
 
@@ -49,9 +49,9 @@ def _spy(self, request, **kw):
 requests.Session.send = _spy
 '''
 NO_SETTLE = '''"""A loopback 'tenant' needs no replication delay: skip the 5 s settle after writes."""
-import conformance.target
+import conformance.target.target
 
-conformance.target.Target.settle = lambda self: None
+conformance.target.target.Target.settle = lambda self: None
 '''
 
 

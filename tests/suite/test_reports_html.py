@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from conformance import report
 from conformance.cli import main
-from conformance.errors import ToolError
-from conformance.index_html import render_index
-from conformance.results import write_results
-from conformance.summary import render_summary
+from conformance.core.errors import ToolError
+from conformance.pytest_plugin.collector import write_results
+from conformance.results import report
+from conformance.results.html import render_index
+from conformance.results.summary import render_summary
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest 9 may import this directory as a namespace package
 from reports_synthetic import gray, make_results, write

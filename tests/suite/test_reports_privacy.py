@@ -9,8 +9,8 @@ from pathlib import Path
 import jwt
 import pytest
 
-from conformance.privacy import mask_number, mask_numbers_in_text, redact_document, redact_tree, scrub
-from conformance.results import write_results
+from conformance.core.privacy import mask_number, mask_numbers_in_text, redact_document, redact_tree, scrub
+from conformance.pytest_plugin.collector import write_results
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest 9 may import this directory as a namespace package
 from reports_synthetic import gray, make_results

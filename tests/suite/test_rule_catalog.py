@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.rules import RULES, SEVERITIES
+from conformance.spec.rules import RULES, SEVERITIES
 
 SUITE = Path(__file__).resolve().parents[2] / "conformance" / "suite"
 
@@ -25,8 +25,8 @@ class _Grab:
 @pytest.fixture(scope="module")
 def collected() -> dict[str, list[str]]:
     grab = _Grab()
-    code = pytest.main([str(SUITE), "--collect-only", "-q", "-p", "conformance.plugin", "-p", "no:cacheprovider"],
-                       plugins=[grab])
+    code = pytest.main([str(SUITE), "--collect-only", "-q", "-p", "conformance.pytest_plugin.plugin",
+                        "-p", "no:cacheprovider"], plugins=[grab])
     assert code == 0, "collecting the suite failed"
     return grab.items
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conformance.profile import load_profile
-from conformance.rules import rules_for
+from conformance.spec.rules import rules_for
+from conformance.target.profile import load_profile
 from tests.tenant.tenantkit import Recorder, as_tenant, cli, profile_dict, write_profile
 from tests.tenant.test_runs import profile_at, standalone  # noqa: F401 - the fixture
 

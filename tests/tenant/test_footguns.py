@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from conformance.client import TargetBroken
-from conformance.errors import ProfileError
-from conformance.journal import Journal
-from conformance.profile import load_profile, parse_profile
-from conformance.target import Target
+from conformance.core.errors import ProfileError
+from conformance.safety.journal import Journal
+from conformance.target.client import TargetBroken
+from conformance.target.profile import load_profile, parse_profile
+from conformance.target.target import Target
 from tests.tenant.tenantkit import Recorder, cli, profile_dict, write_profile
 from tests.tenant.test_preflight import static_profile
 

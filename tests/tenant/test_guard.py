@@ -8,10 +8,10 @@ import jwt
 import pytest
 import requests
 
-from conformance.client import GraphClient
-from conformance.errors import EXIT_USAGE, GuardRefusal
-from conformance.guard import WriteGuard, split_path
-from conformance.profile import User
+from conformance.core.errors import EXIT_USAGE, GuardRefusal
+from conformance.safety.guard import WriteGuard, split_path
+from conformance.target.client import GraphClient
+from conformance.target.profile import User
 from tests.tenant.tenantkit import Recorder
 
 ALICE = User(key="alice", id="11111111-1111-4111-8111-111111111111", upn="Alice@contoso.test")
@@ -159,8 +159,8 @@ def test_a_failing_journal_hook_stops_the_write(server) -> None:
 
 def test_the_target_client_refuses_a_user_of_the_directory_that_no_role_names(tmp_path) -> None:
     """Users listed in [[users]] but named by no role are not test users: the target's client refuses them."""
-    from conformance.profile import parse_profile
-    from conformance.target import Target
+    from conformance.target.profile import parse_profile
+    from conformance.target.target import Target
     from tests.tenant.tenantkit import profile_dict
 
     raw = profile_dict(base_url="http://127.0.0.1:9/v1.0")
@@ -225,7 +225,7 @@ def test_the_guard_judges_the_authorization_header_actually_sent(server, client)
 
 def test_every_retry_is_guarded_and_counted_at_the_transport(monkeypatch) -> None:
     """The guard and the budget sit at the adapter: each attempt actually sent passes through them."""
-    from conformance.client import RetryPolicy
+    from conformance.target.client import RetryPolicy
 
     calls: list[str] = []
     guard = WriteGuard([ALICE], base_path="/v1.0")
@@ -240,7 +240,7 @@ def test_every_retry_is_guarded_and_counted_at_the_transport(monkeypatch) -> Non
     with Recorder(status=503, headers={"Retry-After": "0"}, body="{}") as busy:
         client = GraphClient(busy.url + "/v1.0", guard=counting, retry=RetryPolicy(attempts=3))
         client.session.trust_env = False
-        from conformance.client import TargetBroken
+        from conformance.target.client import TargetBroken
 
         with pytest.raises(TargetBroken):
             client.update(f"/users/{ALICE.id}", MOBILE, {"phoneNumber": "1"}, token_for(ALICE))

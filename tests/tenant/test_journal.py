@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance.errors import GuardRefusal, ToolError
-from conformance.journal import Journal, plan_restore, read_journal
-from conformance.numbers import fresh_number
-from conformance.profile import load_profile
-from conformance.target import Target
+from conformance.core.errors import GuardRefusal, ToolError
+from conformance.pytest_plugin.numbers import fresh_number
+from conformance.safety.journal import Journal, plan_restore, read_journal
+from conformance.target.profile import load_profile
+from conformance.target.target import Target
 from tests.tenant.tenantkit import PHONES, admin_state, as_tenant, cli, profile_dict, write_profile
 
 TYPES = ("mobile", "alternateMobile", "office")
@@ -199,8 +199,8 @@ def test_an_unreadable_user_refuses_the_write(emulator: Path) -> None:
 
 def test_tenant_profiles_always_journal(tmp_path: Path) -> None:
     raw = as_tenant(profile_dict(base_url="https://graph.example.invalid/v1.0", journal=False))
-    from conformance.errors import ProfileError
-    from conformance.profile import parse_profile
+    from conformance.core.errors import ProfileError
+    from conformance.target.profile import parse_profile
 
     with pytest.raises(ProfileError, match="journal cannot be switched off for a tenant"):
         parse_profile(raw)

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from conformance.auth import ADMIN_CONTEXT, SELF_CONTEXT
-from conformance.claims import decode
-from conformance.errors import CredentialError, ProfileError, ToolError
-from conformance.msal_auth import MISSING_MSAL, MsalProvider
-from conformance.profile import parse_profile
+from conformance.core.errors import CredentialError, ProfileError, ToolError
+from conformance.target.auth.claims import decode
+from conformance.target.auth.msal_tokens import MISSING_MSAL, MsalProvider
+from conformance.target.auth.providers import ADMIN_CONTEXT, SELF_CONTEXT
+from conformance.target.profile import parse_profile
 from strategies.permissions import PermissionContext
 from tests.tenant.tenantkit import (
     PHONES,

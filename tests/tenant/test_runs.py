@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.plan import SMOKE_PLAN, collect
-from conformance.profile import load_profile
+from conformance.safety.plan import SMOKE_PLAN, collect
+from conformance.target.profile import load_profile
 from tests.tenant.tenantkit import (
     PHONES,
     ROOT,

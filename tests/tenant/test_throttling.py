@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from conformance.client import GraphClient, RetryPolicy, TargetBroken, retry_after_seconds
-from conformance.numbers import fresh_number
-from conformance.profile import load_profile
-from conformance.target import Target
+from conformance.pytest_plugin.numbers import fresh_number
+from conformance.target.client import GraphClient, RetryPolicy, TargetBroken, retry_after_seconds
+from conformance.target.profile import load_profile
+from conformance.target.target import Target
 from tests.tenant.tenantkit import PHONES, Recorder, admin_state, cli, emulator_process, profile_dict, write_profile
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.errors import ProfileError
-from conformance.profile import parse_profile
+from conformance.core.errors import ProfileError
+from conformance.target.profile import parse_profile
 from tests.tenant.tenantkit import Recorder, as_tenant, cli, profile_dict, write_profile
 
 

@@ -1,0 +1,106 @@
+"""Assertion helpers shared by the suite's tests: statuses, the error envelope, nothing-changed.
+
+Each helper states what the spec establishes and nothing more: where the facts leave a status or
+an error code open, the helpers accept the family and the caller records what came back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import requests
+
+from conformance.target.profile import User
+from conformance.target.target import Target
+
+VALIDATION_FAMILY = frozenset({400, 422})
+"""Statuses a conforming target may use to reject bad input (the facts give no code)."""
+
+CONFLICT_FAMILY = frozenset({400, 409})
+"""Statuses a conforming target may use for a slot conflict (400 or 409: facts §3 [unk])."""
+
+CONTENT_TYPE_FAMILY = frozenset({400, 415})
+"""Statuses for a body without a JSON content type."""
+
+NOT_FOUND_FAMILY = frozenset({400, 404})
+"""Statuses for a method id that is not a GUID (a route that cannot exist)."""
+
+SPEC_FORM = re.compile(r"^\+[0-9]{1,3} [0-9]+(x[0-9]+)?$")
+
+
+def describe(response: requests.Response) -> str:
+    """One line naming the request and what came back (tokens never appear)."""
+    body = response.text[:300].replace("\n", " ")
+    req = response.request
+    return f"{req.method} {req.path_url} -> {response.status_code} {body}"
+
+
+def expect_status(response: requests.Response, allowed: int | Iterable[int], why: str) -> None:
+    """Assert the status is one of ``allowed``; the message says why it had to be."""
+    allowed_set = {allowed} if isinstance(allowed, int) else set(allowed)
+    assert response.status_code in allowed_set, (
+        f"{why}: expected {' or '.join(map(str, sorted(allowed_set)))}, got {describe(response)}")
+
+
+def expect_no_server_error(response: requests.Response) -> None:
+    """Assert the target did not answer 5xx."""
+    assert response.status_code < 500, f"server error: {describe(response)}"
+
+
+def error_code(response: requests.Response) -> str | None:
+    """The Graph error code of an error answer, or ``None`` when there is no envelope."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    err = body.get("error") if isinstance(body, dict) else None
+    return err.get("code") if isinstance(err, dict) else None
+
+
+def expect_error_envelope(response: requests.Response, code: str | None = None) -> None:
+    """Assert an error answer carries ``{"error": {"code": str, "message": str}}`` (and ``code``)."""
+    try:
+        body = response.json()
+    except ValueError:
+        raise AssertionError(f"error answer is not JSON: {describe(response)}") from None
+    err = body.get("error") if isinstance(body, dict) else None
+    assert isinstance(err, dict), f"error answer has no 'error' object: {describe(response)}"
+    assert isinstance(err.get("code"), str) and err["code"], f"error has no string code: {describe(response)}"
+    assert isinstance(err.get("message"), str), f"error has no string message: {describe(response)}"
+    if code is not None:
+        assert err["code"].lower() == code.lower(), f"error code should be {code}: {describe(response)}"
+
+
+def comparable(item: dict[str, Any]) -> dict[str, Any]:
+    """A phone method without OData annotations, for before/after comparison."""
+    return {k: v for k, v in item.items() if not k.startswith("@")}
+
+
+def snapshot(target: Target, user: User) -> dict[str, dict[str, Any]]:
+    """The user's phone methods by type, as the administrator reads them."""
+    return {t: comparable(item) for t, item in target.state(user).items()}
+
+
+def expect_unchanged(target: Target, user: User, before: dict[str, dict[str, Any]], why: str) -> None:
+    """Assert, by reading back, that the user's phone methods are exactly as in ``before``."""
+    after = snapshot(target, user)
+    assert after == before, f"{why}: a rejected request changed the target: before={before} after={after}"
+
+
+def expect_number(target: Target, user: User, phone_type: str, number: str, why: str) -> None:
+    """Assert, by reading back, that ``user``'s ``phone_type`` method holds ``number``."""
+    got = target.numbers(user).get(phone_type)
+    assert got == number, f"{why}: {user.key}'s {phone_type} reads back {got!r}, expected {number!r}"
+
+
+def expect_rejected(target: Target, user: User, before: dict[str, dict[str, Any]], response: requests.Response,
+                    allowed: int | Iterable[int], why: str, *, envelope: bool = True) -> None:
+    """Assert a rejection: an allowed status, the error envelope, and (read back) nothing changed."""
+    expect_status(response, allowed, why)
+    if envelope:
+        expect_error_envelope(response)
+    target.settle()
+    expect_unchanged(target, user, before, why)
+

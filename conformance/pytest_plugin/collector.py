@@ -1,0 +1,201 @@
+"""Collect per-test reports into per-rule verdicts and write ``results.json`` and ``summary.md``.
+
+Works under pytest-xdist: everything a verdict needs travels in the reports' ``user_properties``.
+``results.json`` carries ``schema_version`` (see ``docs/results-schema.md``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.spec.rules import RULES
+
+SCHEMA_VERSION = 1
+VERDICT_ORDER = ("fail", "broken", "expected-fail", "pass", "skipped", "not-run")
+BROKEN_MARKERS = ("TargetBroken", "BudgetExhausted")
+RESTORE_FAILED = re.compile(r"RestoreFailed: (.+)")
+FAILED_OUTCOMES = frozenset({"failed", "error", "broken"})
+
+
+class ResultCollector:
+    """A pytest plugin object that turns test reports into rule verdicts (controller side)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.tests: dict[str, dict[str, Any]] = {}
+        self.observations: list[dict[str, Any]] = []
+        self.restore_failures: list[str] = []
+        self.started = time.time()
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Fold one phase's report into the test's record."""
+        props = dict((k, v) for k, v in report.user_properties if k != "observation")
+        rules = props.get("rules")
+        if not rules:
+            return
+        rec = self.tests.setdefault(report.nodeid, {"nodeid": report.nodeid, "rules": list(rules),
+                                                    "outcome": "passed", "duration_s": 0.0,
+                                                    "message": None, "requests": 0})
+        rec["duration_s"] += report.duration
+        rec["requests"] = max(rec["requests"], int(props.get("requests", 0)))
+        if report.when == "call" or report.outcome != "passed":
+            for key, value in report.user_properties:
+                if key == "observation" and report.when == "call":
+                    self.observations.append({"test": report.nodeid, **value})
+        restore = RESTORE_FAILED.search(report.longreprtext or "") if report.failed else None
+        if restore and report.when == "teardown":
+            # the session's restore, run in the last test's teardown: reported beside the verdicts
+            if restore.group(1) not in self.restore_failures:
+                self.restore_failures.append(restore.group(1).strip())
+        elif report.failed and report.when == "teardown" and rec["outcome"] in FAILED_OUTCOMES:
+            rec.setdefault("teardown", counterexample(report.longreprtext or ""))  # the verdict stands
+        elif report.skipped:
+            rec["outcome"] = "skipped"
+            rec["message"] = _skip_reason(report)
+        elif report.failed:
+            text = report.longreprtext or ""
+            broken = any(m in text for m in BROKEN_MARKERS)
+            rec["outcome"] = "broken" if broken else ("error" if report.when != "call" else "failed")
+            rec["message"] = counterexample(text)
+            rec.setdefault("failed_at_s", round(time.time() - self.started, 3))
+            rec["curl"] = props.get("curl")
+        elif report.when == "teardown" and rec["outcome"] in FAILED_OUTCOMES and props.get("curl"):
+            rec["curl"] = props["curl"]  # the suite's conftest records the curl line in its teardown
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        """Write the reports (controller only)."""
+        if hasattr(self.config, "workerinput") or not (self.tests or self.restore_failures):
+            return
+        from conformance.pytest_plugin.plugin import results_dir
+
+        out = results_dir(self.config)
+        data = self.build()
+        write_results(out, data)
+        self.config._conformance_results = data  # type: ignore[attr-defined]
+
+    def build(self) -> dict[str, Any]:
+        """The ``results.json`` document."""
+        from conformance.pytest_plugin.plugin import _edition, _profile
+
+        try:
+            profile = _profile(self.config)
+            target = {"name": profile.name, "kind": profile.kind, "mode": profile.mode,
+                      "base_url": "embedded" if profile.embedded else _host_only(profile.base_url)}
+        except Exception:  # a broken profile has already been reported
+            target = {"name": "?", "kind": "?"}
+        target["edition"] = _edition(self.config)
+        gray = self.config.getoption("--emulator-gray")
+        faults = self.config.getoption("--emulator-fault")
+        choices = self.config.getoption("--emulator-choice")
+        if gray:
+            target["emulator_gray"] = gray
+        if choices:
+            target["emulator_choices"] = list(choices)
+        observations = self.config.getoption("--emulator-observations")
+        if observations:
+            target["emulator_observations"] = observations
+        if faults:
+            target["emulator_faults"] = faults
+        tests = sorted(self.tests.values(), key=lambda t: t["nodeid"])
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "started": _iso(self.started),
+            "finished": _iso(time.time()),
+            "duration_s": round(time.time() - self.started, 3),
+            "target": target,
+            "totals": _totals(tests),
+            "requests": sum(t["requests"] for t in tests),
+            "rules": rule_verdicts(tests, target["edition"]),
+            "tests": tests,
+            "observations": self.observations,
+            "restore_failures": self.restore_failures,
+        }
+
+
+def rule_verdicts(tests: list[dict[str, Any]], edition: str) -> dict[str, dict[str, Any]]:
+    """Per rule: the verdict over its tests, the tests, and the first counterexample."""
+    by_rule: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for t in tests:
+        for r in t["rules"]:
+            by_rule[r].append(t)
+    out: dict[str, dict[str, Any]] = {}
+    for rid, rule in RULES.items():
+        ts = by_rule.get(rid, [])
+        outcomes = {t["outcome"] for t in ts}
+        if outcomes & {"failed", "error"}:
+            verdict = "fail"
+        elif "broken" in outcomes:
+            verdict = "broken"
+        elif "passed" in outcomes:
+            verdict = "pass"
+        elif ts:
+            verdict = "skipped"
+        else:
+            verdict = "not-run"
+        failing = [t for t in ts if t["outcome"] in {"failed", "error", "broken"}]
+        out[rid] = {
+            "verdict": verdict,
+            "statement": rule.statement,
+            "severity": rule.severity,
+            "source": rule.source,
+            "applies": edition in rule.editions,
+            "tests": [t["nodeid"] for t in ts],
+            "counterexample": failing[0]["message"] if failing else None,
+            "reproduce": failing[0].get("curl") if failing else None,
+            "skip_reasons": sorted({t["message"] for t in ts if t["outcome"] == "skipped" and t["message"]}),
+        }
+    return out
+
+
+def counterexample(text: str, limit: int = 40) -> str:
+    """The informative part of a failure: Hypothesis's falsifying example and the assertion message."""
+    lines = text.splitlines()
+    keep = [ln for ln in lines if ln.startswith(("E ", "Falsifying", "state.", "    ", "Draw"))
+            and not ln.startswith("    def ")]
+    fals = [i for i, ln in enumerate(lines) if ln.startswith(("Falsifying", "state = "))]
+    picked = lines[fals[0]:fals[0] + 15] if fals else []
+    errors = [ln[2:].strip() for ln in lines if ln.startswith("E ")]
+    parts = ([*picked, *errors[:20]]) if (picked or errors) else keep[-limit:]
+    return "\n".join(parts[:limit]).strip() or (lines[-1] if lines else "")
+
+
+def write_results(out: Path, data: dict[str, Any]) -> None:
+    """Write ``results.json``, ``summary.md`` and ``index.html`` under ``out``, tokens masked."""
+    from conformance.core.privacy import redact_document
+    from conformance.results.report import write_own_summary
+
+    data = redact_document(data)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+    write_own_summary(out, data)
+
+
+def _totals(tests: list[dict[str, Any]]) -> dict[str, int]:
+    totals = {"tests": len(tests), "passed": 0, "failed": 0, "error": 0, "skipped": 0, "broken": 0}
+    for t in tests:
+        totals[t["outcome"]] = totals.get(t["outcome"], 0) + 1
+    return totals
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    if isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
+        return re.sub(r"^Skipped: ", "", str(report.longrepr[2]))
+    return str(report.longrepr or "")
+
+
+def _host_only(url: str) -> str:
+    m = re.match(r"^(https?://[^/]+)", url)
+    return m.group(1) if m else url
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")

@@ -1,0 +1,328 @@
+"""The pytest plugin of the suite: options, the target fixture, rule markers and result collection.
+
+Registered by the root ``conftest.py`` (so ``pytest conformance --target ...`` works) and by
+``python -m conformance run``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis.errors import InvalidArgument
+
+from conformance.core.errors import ToolError
+from conformance.safety import budget
+from conformance.spec.rules import RULES
+from conformance.target.client import TargetBroken
+from conformance.target.profile import EDITIONS, TargetProfile, load_profile
+from conformance.target.target import RoleMissing, Target
+
+DEFAULT_EXAMPLES = 30
+QUICK_EXAMPLES = 6
+SMOKE_EXAMPLES = 1
+SUITE_PROFILE = "conformance"
+_budget_plan = False  # set by pytest_configure: the run follows conformance.safety.budget
+
+_HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much,
+           HealthCheck.data_too_large]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Register the suite's command-line options."""
+    group = parser.getgroup("conformance", "Graph phone methods conformance")
+    group.addoption("--target", default=None, help="target profile TOML (default: the embedded emulator)")
+    group.addoption("--edition", choices=EDITIONS, default=None, help="spec edition (default: the profile's)")
+    group.addoption("--examples", type=int, default=None, help="Hypothesis examples per property")
+    group.addoption("--quick", action="store_true", help="a small example budget for a fast smoke run")
+    group.addoption("--rule", action="append", default=[], help="run only the tests of this rule id")
+    group.addoption("--emulator-gray", choices=("reject", "accept"), default=None,
+                    help="embedded emulator: how it treats gray-zone numbers")
+    group.addoption("--emulator-fault", action="append", default=[],
+                    help="embedded emulator: seed this fault (repeatable)")
+    group.addoption("--emulator-choice", action="append", default=[], metavar="KEY=VALUE",
+                    help="embedded emulator: set one of its open choices (repeatable; python -m emulator "
+                         "--list-choices)")
+    group.addoption("--first-rule", action="append", default=[],
+                    help="run the tests of this rule id before the others (repeatable)")
+    group.addoption("--emulator-observations", default=None,
+                    help="embedded emulator: answer the open questions as this observation ledger says")
+    group.addoption("--results-dir", default=None, help="where results.json and summary.md go")
+    group.addoption("--no-shrink", action="store_true",
+                    help="report the first failing example unshrunk (faster; the kill matrix uses it)")
+    group.addoption("--budget-plan", action="store_true",
+                    help="the budget plan: every rule exercised in a few hundred requests "
+                         "(always on for a tenant in mode = full)")
+    group.addoption("--i-understand-this-writes", action="store_true", dest="allow_writes",
+                    help="allow mode=full against a tenant")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register markers and the Hypothesis settings profile the suite's properties use."""
+    config.addinivalue_line("markers", "rule(*ids): the conformance rules a test checks")
+    config.addinivalue_line("markers", "readonly: the test sends no write")
+    config.addinivalue_line("markers", "smoke: part of the short smoke plan")
+    global _budget_plan
+    examples = config.getoption("--examples")
+    smoke = _mode(config) == "smoke"
+    _budget_plan = budget_plan(config)
+    if examples is None:
+        examples = (SMOKE_EXAMPLES if smoke else budget.EXAMPLES if _budget_plan
+                    else QUICK_EXAMPLES if config.getoption("--quick") else DEFAULT_EXAMPLES)
+    if examples < 1:
+        raise pytest.UsageError("--examples must be at least 1")
+    settings.register_profile(
+        SUITE_PROFILE,
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=_HEALTH,
+        print_blob=False,
+        # the smoke plan is a short, fixed list of requests: never shrink there (it would send more)
+        phases=_phases(config.getoption("--no-shrink") or smoke or _budget_plan),
+    )
+    unknown = [r for r in [*config.getoption("--rule"), *config.getoption("--first-rule")] if r not in RULES]
+    if unknown:
+        raise pytest.UsageError(f"unknown rule id(s): {', '.join(unknown)} (see: python -m conformance rules)")
+    _check_workers(config)
+    from conformance.pytest_plugin import collector as results
+
+    config.pluginmanager.register(results.ResultCollector(config), "conformance-results")
+    config.pluginmanager.import_plugin("conformance.pytest_plugin.allure")
+    config.pluginmanager.import_plugin("conformance.pytest_plugin.privacy")
+
+
+def _check_workers(config: pytest.Config) -> None:
+    """Under ``pytest -n N`` (controller side), refuse a profile whose roles cannot give each worker its own users."""
+    workers = getattr(config.option, "numprocesses", None)
+    if hasattr(config, "workerinput") or not isinstance(workers, int):
+        return
+    try:
+        profile = _profile(config)
+    except ToolError:
+        return  # reported by the target fixture
+    try:
+        profile.check_workers(workers)
+    except ToolError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+def budget_plan(config: pytest.Config) -> bool:
+    """True when the run follows the budget plan: ``--budget-plan``, or a tenant in ``mode = full``."""
+    if config.getoption("--budget-plan"):
+        return True
+    try:
+        profile = _profile(config)
+    except ToolError:
+        return False
+    return profile.kind == "tenant" and profile.mode == "full"
+
+
+def in_budget_plan() -> bool:
+    """True inside a run that follows the budget plan (:mod:`conformance.safety.budget`); read at import by tests."""
+    return _budget_plan
+
+
+def _phases(no_shrink: bool) -> tuple[Phase, ...]:
+    return tuple(p for p in Phase if not (no_shrink and p in (Phase.shrink, Phase.explain)))
+
+
+def suite_settings(fraction: float = 1.0, **overrides: Any) -> settings:
+    """Hypothesis settings for a suite property: the run's example budget, scaled by ``fraction``.
+
+    Under the budget plan every property gets the run's example count unscaled (one, unless ``--examples``).
+    """
+    try:
+        parent = settings.get_profile(SUITE_PROFILE)
+    except InvalidArgument:  # imported outside a suite run (e.g. by the project's own tests)
+        parent = settings(max_examples=QUICK_EXAMPLES, deadline=None, suppress_health_check=_HEALTH)
+    examples = parent.max_examples if _budget_plan else max(1, int(parent.max_examples * fraction))
+    return settings(parent, max_examples=examples, **overrides)
+
+
+def _rules_of(item: pytest.Item) -> list[str]:
+    return [rid for m in item.iter_markers("rule") for rid in m.args]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Attach rule ids to every suite test, select by ``--rule``, and skip by edition and mode."""
+    wanted = set(config.getoption("--rule"))
+    edition = _edition(config)
+    planned = budget_plan(config)
+    keep, drop = [], []
+    for item in items:
+        rules = _rules_of(item)
+        if not rules:
+            keep.append(item)
+            continue
+        if (wanted and not wanted & set(rules)) or (planned and not budget.kept(_function(item), item.name)):
+            drop.append(item)
+            continue
+        item.user_properties.append(("rules", rules))
+        if not any(edition in RULES[r].editions for r in rules):
+            where = ", ".join(sorted({e for r in rules for e in RULES[r].editions}))
+            item.add_marker(pytest.mark.skip(reason=f"rule applies to edition {where}, target is {edition}"))
+        keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+    first = set(config.getoption("--first-rule"))
+    if first:  # a stable sort: the named rules' tests first, each group in collection order
+        items.sort(key=lambda item: not first & set(_rules_of(item)))
+
+
+def _function(item: pytest.Item) -> str:
+    """The test function's name of an item (without its parametrized case)."""
+    return item.name.split("[", 1)[0]
+
+
+def _edition(config: pytest.Config) -> str:
+    chosen = config.getoption("--edition")
+    if chosen:
+        return chosen
+    try:
+        return _profile(config).edition
+    except ToolError:
+        return "seed"
+
+
+def _mode(config: pytest.Config) -> str:
+    try:
+        return _profile(config).mode
+    except ToolError:
+        return "full"
+
+
+def _profile(config: pytest.Config) -> TargetProfile:
+    cached = getattr(config, "_conformance_profile", None)
+    if cached is None:
+        cached = load_profile(config.getoption("--target"))
+        config._conformance_profile = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def worker_index() -> int:
+    """The pytest-xdist worker number (0 when not distributed)."""
+    name = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(name[2:]) if name.startswith("gw") and name[2:].isdigit() else 0
+
+
+@pytest.fixture(scope="session")
+def target(pytestconfig: pytest.Config) -> Iterator[Target]:
+    """The implementation under test; starts the embedded emulator when the profile has no URL."""
+    try:
+        profile = _profile(pytestconfig)
+    except ToolError as exc:
+        pytest.exit(str(exc), returncode=2)
+    edition = pytestconfig.getoption("--edition") or profile.edition
+    if profile.kind == "tenant" and profile.mode == "full" and not pytestconfig.getoption("allow_writes"):
+        pytest.exit("mode = full against a tenant needs --i-understand-this-writes", returncode=2)
+    running = None
+    base_url = profile.base_url
+    if profile.embedded:
+        from conformance.target.embedded import start_embedded
+
+        try:
+            running = start_embedded(profile, edition=edition, gray=pytestconfig.getoption("--emulator-gray"),
+                                     faults=pytestconfig.getoption("--emulator-fault"),
+                                     choices=pytestconfig.getoption("--emulator-choice"),
+                                     observations=pytestconfig.getoption("--emulator-observations"))
+        except ToolError as exc:
+            pytest.exit(str(exc), returncode=exc.exit_code)
+        base_url = running.base_url
+    target = None
+    try:
+        try:
+            target = Target(profile=profile, base_url=base_url, edition=edition, worker=worker_index(),
+                            frugal=_budget_plan)
+        except ToolError as exc:
+            pytest.exit(str(exc), returncode=exc.exit_code)
+        yield target
+        _restore(target, pytestconfig)
+    finally:
+        if running is not None:
+            running.stop()
+
+
+class RestoreFailed(TargetBroken):
+    """The end-of-run restore left a user not as journaled (the journal is kept for ``restore``)."""
+
+
+def _restore(target: Target, config: pytest.Config) -> None:
+    """Restore every user the run journaled (this worker's).
+
+    Runs in the session fixture's teardown, so under pytest-xdist each worker restores its own users.
+    Outcomes go to stderr with numbers masked; a failure raises :class:`RestoreFailed` naming the
+    ``restore`` command to run. It never changes a test's verdict: the results collector reports it
+    beside the verdicts (``restore_failures``) and the run exits 5.
+    """
+    before = target.client.requests_sent
+    outcomes = target.restore_journaled()
+    if not outcomes:
+        return
+    failed = [o for o in outcomes if not o.ok]
+    journal = target.journal.path if target.journal else "?"
+    lines = [o.line() for o in outcomes]
+    if failed:
+        lines.append(f"RESTORE FAILED for {', '.join(o.user.key for o in failed)}: run "
+                     f"python -m conformance restore {journal} --target {target.profile.path}")
+    else:
+        lines.append(f"journal {journal}: {len(outcomes)} user(s) restored and verified "
+                     f"({target.client.requests_sent - before} requests)")
+    capture = config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+        print("\n" + "\n".join(lines), file=sys.stderr, flush=True)
+    if failed:
+        raise RestoreFailed(f"restore failed for {', '.join(o.user.key for o in failed)}: run "
+                            f"python -m conformance restore {journal} --target {target.profile.path}")
+
+
+@pytest.fixture
+def user_of(target: Target, request: pytest.FixtureRequest) -> Callable[[str], Any]:
+    """Return this worker's user for a role, skipping the test (with the reason) when there is none."""
+
+    def get(role: str) -> Any:
+        try:
+            return target.user(role)
+        except RoleMissing as exc:
+            pytest.skip(str(exc))
+
+    return get
+
+
+@pytest.fixture(autouse=True)
+def _mode_guard(request: pytest.FixtureRequest) -> None:
+    """Skip writing tests in readonly mode and non-smoke tests in smoke mode."""
+    if not _rules_of(request.node):
+        return
+    try:
+        profile = _profile(request.config)
+    except ToolError:
+        return
+    if profile.mode == "readonly" and request.node.get_closest_marker("readonly") is None:
+        pytest.skip("mode = readonly: this test writes")
+    if profile.mode == "smoke" and request.node.get_closest_marker("smoke") is None:
+        pytest.skip("mode = smoke: not part of the smoke plan")
+
+
+@pytest.fixture
+def observe(request: pytest.FixtureRequest) -> Callable[..., None]:
+    """Record an observation (what the target did where the spec is silent) in the results."""
+
+    def record(topic: str, **data: Any) -> None:
+        request.node.user_properties.append(("observation", {"topic": topic, **data}))
+
+    return record
+
+
+def results_dir(config: pytest.Config) -> Path:
+    """Where this run's reports go."""
+    chosen = config.getoption("--results-dir")
+    return Path(chosen) if chosen else Path.cwd() / "reports" / "latest"

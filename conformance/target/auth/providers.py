@@ -1,0 +1,210 @@
+"""Token providers: how the suite gets a bearer token for a permission context.
+
+* ``mint``: sign HS256 tokens with the profile's secret carrying exactly the claims a context needs
+  (emulators that accept such tokens).
+* ``static``: pre-acquired tokens from environment variables, one per role; only the contexts those
+  tokens stand for can be run, the rest are skipped with the reason.
+* ``msal``: real Microsoft identity tokens (see :mod:`conformance.target.auth.msal_tokens`, optional extra).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+import jwt
+
+from conformance.core.errors import CredentialError, MalformedCredential
+from conformance.spec.model import PERSONAL_TENANT
+from conformance.target.profile import StaticToken, TargetProfile, User
+from strategies.permissions import DIRECTORY_ROLES, PermissionContext
+
+GRAPH_AUDIENCE = "https://graph.microsoft.com"
+WRONG_AUDIENCE = "https://management.azure.com"
+
+ADMIN_CONTEXT = PermissionContext(
+    token_kind="delegated",
+    scopes=("UserAuthenticationMethod.ReadWrite.All",),
+    app_roles=(),
+    directory_roles=("privileged_authentication_administrator",),
+    target="ordinary_user",
+)
+"""The context the suite uses to set up state and read it back: a Privileged Authentication Admin."""
+
+SELF_CONTEXT = PermissionContext(
+    token_kind="delegated",
+    scopes=("UserAuthenticationMethod.ReadWrite",),
+    app_roles=(),
+    directory_roles=(),
+    target="me",
+)
+"""An ordinary user managing their own phone methods (seed page: acting on self)."""
+
+
+class TokenProvider(Protocol):
+    """Gives a bearer token (or ``None`` for no Authorization header) for a permission context."""
+
+    can_mint: bool
+
+    def supports(self, ctx: PermissionContext) -> bool:
+        """True when this provider can produce a token for ``ctx``."""
+        ...
+
+    def token(self, ctx: PermissionContext, subject: User | None) -> str | None:
+        """A token for ``ctx`` whose signed-in user is ``subject`` (ignored for application tokens)."""
+        ...
+
+    def subject(self, ctx: PermissionContext, default: User) -> User:
+        """The user a delegated token for ``ctx`` is signed in as."""
+        ...
+
+
+@dataclass
+class MintProvider:
+    """Signs HS256 tokens with the profile's secret (the emulator's token format, contract §3)."""
+
+    profile: TargetProfile
+    can_mint: bool = True
+
+    def __post_init__(self) -> None:
+        self._secret = self.profile.auth.resolved_secret()
+
+    def supports(self, ctx: PermissionContext) -> bool:
+        """Every context can be minted."""
+        return True
+
+    def subject(self, ctx: PermissionContext, default: User) -> User:
+        """Minted tokens are signed in as whichever user the test chose."""
+        return default
+
+    def token(self, ctx: PermissionContext, subject: User | None) -> str | None:
+        """Mint the token ``ctx`` describes, broken in the way its ``token_kind`` says."""
+        kind = ctx.token_kind
+        if kind == "none":
+            return None
+        if kind == "empty":
+            return ""
+        if kind == "malformed":
+            return "not-a-jwt." + secrets.token_urlsafe(12)
+        claims = self.claims(ctx, subject)
+        key = self._secret if kind != "bad_signature" else self._secret + "-but-not-quite"
+        return jwt.encode(claims, key, algorithm="HS256")
+
+    def claims(self, ctx: PermissionContext, subject: User | None) -> dict[str, object]:
+        """The claims of the token for ``ctx`` (Entra's names: tid, oid, scp or roles, wids, idtyp)."""
+        now = int(time.time())
+        tid = PERSONAL_TENANT if ctx.token_kind == "personal_account" else self.profile.auth.tenant_id
+        claims: dict[str, object] = {
+            "aud": WRONG_AUDIENCE if ctx.token_kind == "wrong_audience" else GRAPH_AUDIENCE,
+            "iss": f"https://sts.windows.net/{tid}/",
+            "tid": tid,
+            "iat": now - 60,
+            "nbf": now - 60,
+            "exp": now + 3600,
+        }
+        if ctx.token_kind == "expired":
+            claims.update(iat=now - 7200, nbf=now - 7200, exp=now - 600)
+        if ctx.token_kind == "not_yet_valid":  # RFC 7519 §4.1.5: not to be accepted before nbf
+            claims.update(iat=now, nbf=now + 3600, exp=now + 7200)
+        if ctx.token_kind == "application":
+            app = self.profile.auth.app_id or "00000000-0000-0000-0000-00000000a990"
+            claims.update(oid=app, appid=app, idtyp="app", roles=list(ctx.app_roles))
+            return claims
+        if subject is None:
+            raise ValueError("a delegated token needs a signed-in user")
+        claims.update(
+            oid=subject.id,
+            upn=subject.upn,
+            idtyp="user",
+            scp=" ".join(ctx.scopes),
+            wids=[DIRECTORY_ROLES[r] for r in ctx.directory_roles],
+        )
+        return claims
+
+
+@dataclass
+class StaticProvider:
+    """Pre-acquired tokens from the environment; each stands for one fixed context."""
+
+    profile: TargetProfile
+    can_mint: bool = False
+
+    def _match(self, ctx: PermissionContext) -> StaticToken | None:
+        for entry in self.profile.auth.static_tokens:
+            if (entry.kind == ctx.token_kind and set(entry.scopes) == set(ctx.scopes)
+                    and set(entry.app_roles) == set(ctx.app_roles)
+                    and set(entry.directory_roles) == set(ctx.directory_roles)):
+                return entry
+        return None
+
+    def contexts(self, target: str) -> list[PermissionContext]:
+        """The contexts the configured tokens stand for, aimed at ``target``."""
+        return [PermissionContext(token_kind=e.kind, scopes=e.scopes, app_roles=e.app_roles,
+                                  directory_roles=e.directory_roles, target=target)
+                for e in self.profile.auth.static_tokens]
+
+    def supports(self, ctx: PermissionContext) -> bool:
+        """True when a configured token stands for ``ctx`` (``none`` and ``empty`` need no token)."""
+        return ctx.token_kind in ("none", "empty") or self._match(ctx) is not None
+
+    def subject(self, ctx: PermissionContext, default: User) -> User:
+        """The user the matching token was issued to."""
+        entry = self._match(ctx)
+        if entry is not None and entry.user:
+            return self.profile.users[entry.user]
+        return default
+
+    def token(self, ctx: PermissionContext, subject: User | None) -> str | None:
+        """Read the matching token from its environment variable."""
+        if ctx.token_kind == "none":
+            return None
+        if ctx.token_kind == "empty":
+            return ""
+        entry = self._match(ctx)
+        if entry is None:
+            raise CredentialError(f"no static token stands for context {describe(ctx)}")
+        return env_token(entry.env, entry.name)
+
+
+def env_token(env: str, name: str) -> str:
+    """The token in environment variable ``env``: set, and free of whitespace and control characters.
+
+    A token with a stray newline or space would be sent as a broken header (or split into two);
+    it is refused in one line instead (the token itself is never printed).
+    """
+    value = os.environ.get(env)
+    if not value:
+        raise CredentialError(f"environment variable {env} (token {name!r}) is not set")
+    bad = next((c for c in value if c.isspace() or not c.isprintable() or ord(c) > 126), None)
+    if bad is not None:
+        raise MalformedCredential(f"environment variable {env} (token {name!r}) contains whitespace or a "
+                                  f"control character (U+{ord(bad):04X} at position {value.index(bad)}); "
+                                  "a bearer token is one printable ASCII word")
+    return value
+
+
+def make_provider(profile: TargetProfile) -> TokenProvider:
+    """Build the token provider the profile's ``[auth] kind`` names."""
+    if profile.auth.kind == "mint":
+        return MintProvider(profile)
+    if profile.auth.kind == "static":
+        return StaticProvider(profile)
+    from conformance.target.auth.msal_tokens import MsalProvider  # optional extra: pip install .[tenant]
+
+    return MsalProvider(profile)
+
+
+def describe(ctx: PermissionContext) -> str:
+    """A one-line, token-free description of a context for reports."""
+    parts = [ctx.token_kind]
+    if ctx.scopes:
+        parts.append("scp=" + ",".join(ctx.scopes))
+    if ctx.app_roles:
+        parts.append("roles=" + ",".join(ctx.app_roles))
+    if ctx.directory_roles:
+        parts.append("wids=" + ",".join(ctx.directory_roles))
+    parts.append("target=" + ctx.target)
+    return " ".join(parts)

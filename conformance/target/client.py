@@ -1,0 +1,342 @@
+"""The suite's one HTTP client for Graph phone methods.
+
+A ``requests.Session`` with: retries of 429/503/504 that honour ``Retry-After`` within a bound, a
+request budget, an optional write guard, and a record of every exchange with tokens redacted.
+
+The guard and the budget sit at the last point before the socket: the session's transport adapter,
+which sees every request actually sent (through :meth:`GraphClient.request`, or on the session
+directly, as schemathesis does) and judges the ``Authorization`` header that goes out (``/me`` is
+resolved to the user that token is signed in as). The session never follows a redirect: a 3xx is an
+answer like any other, handed to the test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json as jsonlib
+import math
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import quote
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from conformance.core.errors import BudgetExhausted
+from conformance.target.profile import User
+
+PHONE_METHODS = "/authentication/phoneMethods"
+RETRY_STATUSES = frozenset({429, 503, 504})
+_MISSING: Any = object()
+
+
+class TargetBroken(Exception):
+    """The environment, not the target's conformance, stopped a test (retries exhausted, no answer).
+
+    ``unanswered`` is true when nothing answered at all (connection refused, timeout), as opposed to
+    a target that answered but kept throttling.
+    """
+
+    def __init__(self, message: str, *, unanswered: bool = False) -> None:
+        super().__init__(message)
+        self.unanswered = unanswered
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request and its response, with the bearer token replaced by ``MASKED``."""
+
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: str | None
+    status: int
+    response_headers: dict[str, str]
+    response_body: str
+    elapsed_ms: float
+
+    def curl(self) -> str:
+        """A ``curl`` line that reproduces the request (token left as ``$TOKEN``)."""
+        parts = ["curl", "-i", "-X", self.method, _sh(self.url)]
+        for k, v in self.request_headers.items():
+            if k.lower() == "authorization":
+                v = "Bearer $TOKEN"
+            parts += ["-H", _sh(f"{k}: {v}")]
+        if self.request_body is not None:
+            parts += ["--data-raw", _sh(self.request_body)]
+        return " ".join(parts)
+
+
+@dataclass
+class RetryPolicy:
+    """How throttling and transient unavailability are retried.
+
+    At most ``attempts`` tries per request and ``run_retry_budget`` retries per run. A ``Retry-After``
+    (seconds, fractional allowed, or an HTTP date) is always honoured: the wait is at least what it
+    asks, plus a little jitter; when it asks for more than ``max_wait_s`` the request is not retried
+    (the run is broken rather than impolite). Without ``Retry-After``: jittered exponential backoff.
+    ``log`` keeps ``(status, Retry-After header, seconds waited)`` for every retry.
+    """
+
+    attempts: int = 4
+    max_wait_s: float = 10.0
+    run_retry_budget: int = 200
+    retries_used: int = 0
+    waits: list[float] = field(default_factory=list)
+    log: list[tuple[int, str | None, float]] = field(default_factory=list)
+
+    def delay(self, response: requests.Response, attempt: int) -> float | None:
+        """Seconds to wait before retrying ``response``, or ``None`` when its ``Retry-After`` is too long."""
+        header = response.headers.get("Retry-After")
+        asked = retry_after_seconds(header)
+        if asked is None:
+            return min(self.max_wait_s, 0.2 * 2**attempt) * random.uniform(0.5, 1.0)
+        if asked > self.max_wait_s:
+            return None
+        jitter = random.uniform(0.0, min(0.25, 0.1 * asked + 0.01))
+        return max(asked, min(asked + jitter, self.max_wait_s))
+
+    def exhausted(self, attempt: int) -> bool:
+        """True when a request that has had ``attempt + 1`` tries may not be retried again."""
+        return attempt + 1 >= self.attempts or self.retries_used >= self.run_retry_budget
+
+
+def retry_after_seconds(header: str | None) -> float | None:
+    """The seconds a ``Retry-After`` header asks for (delta-seconds or HTTP date).
+
+    ``None`` (the header is treated as absent: default backoff) when it is missing, unreadable, or
+    not a finite non-negative number (``NaN``, ``inf``, ``-1``) nor an HTTP date.
+    """
+    if header is None:
+        return None
+    text = header.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        pass
+    else:
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+
+
+WriteObserver = Callable[[str, str, Any, User, requests.Response], None]
+"""Called after a write's final answer: ``(method, path, json body or None, the user, response)``."""
+
+
+class NoRedirectSession(requests.Session):
+    """A session that never follows a redirect, whatever ``allow_redirects`` a caller passes."""
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        """No redirect target, ever: the 3xx itself is the answer."""
+        return None
+
+
+class _GuardedAdapter(HTTPAdapter):
+    """The session's transport: every request is guarded and counted here, just before it is sent."""
+
+    def __init__(self, client: GraphClient) -> None:
+        super().__init__()
+        self._client = client
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        """Guard the request as it will go out (its own Authorization header) and count it, then send it."""
+        self._client._before_send(request)
+        return super().send(request, *args, **kwargs)
+
+
+class GraphClient:
+    """Talks to one target over HTTP; knows it only by its base URL."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        budget: int = 0,
+        retry: RetryPolicy | None = None,
+        guard: Callable[[str, str, User | None], None] | None = None,
+        timeout_s: float = 30.0,
+        keep: int = 64,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.session: requests.Session = NoRedirectSession()
+        self.budget = budget
+        self.retry = retry or RetryPolicy()
+        self.guard = guard
+        self.timeout_s = timeout_s
+        self.requests_sent = 0
+        self.exchanges: deque[Exchange] = deque(maxlen=keep)
+        self.listeners: list[Callable[[Exchange], None]] = []
+        self.last_probe: Exchange | None = None
+        self._setup_depth = 0
+        self.write_observers: list[WriteObserver] = []
+        self._inside = threading.local()
+        adapter = _GuardedAdapter(self)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+
+    # -- addressing -------------------------------------------------------------------------------
+    @staticmethod
+    def user_prefix(addressing: str, user: User) -> str:
+        """The path prefix that addresses ``user``: ``me``, ``id``, ``upn`` or ``upn-encoded``."""
+        if addressing == "me":
+            return "/me"
+        if addressing == "id":
+            return f"/users/{user.id}"
+        if addressing == "upn":
+            return "/users/" + quote(user.upn, safe="@")
+        if addressing == "upn-encoded":
+            return "/users/" + quote(user.upn, safe="")
+        if addressing == "upn-upper":
+            return "/users/" + quote(user.upn.upper(), safe="@")
+        raise ValueError(f"unknown addressing {addressing!r}")
+
+    # -- raw requests -----------------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None,
+        json: Any = _MISSING,
+        data: str | bytes | None = None,
+        headers: dict[str, str] | None = None,
+        me: User | None = None,
+    ) -> requests.Response:
+        """Send one request (retrying throttling) and record the exchange.
+
+        ``me`` is a hint for ``/me``'s user, used only when the token sent names nobody.
+        """
+        hdrs = {"Accept": "application/json"}
+        if token is not None:
+            hdrs["Authorization"] = f"Bearer {token}"
+        body: str | bytes | None = data
+        if json is not _MISSING:
+            body = jsonlib.dumps(json)
+            hdrs["Content-Type"] = "application/json"
+        hdrs.update(headers or {})
+        url = self.base_url + path
+        attempt = 0
+        while True:
+            started = time.perf_counter()
+            self._inside.me = me
+            self._inside.user = None
+            try:
+                response = self.session.request(method, url, data=body, headers=hdrs, timeout=self.timeout_s,
+                                                allow_redirects=False)
+            except requests.RequestException as exc:
+                raise TargetBroken(f"{method} {path}: no answer ({type(exc).__name__})", unanswered=True) from None
+            finally:
+                self._inside.me = None
+            user = self._inside.user
+            self._record(method, url, hdrs, body, response, started)
+            if response.status_code not in RETRY_STATUSES:
+                if user is not None:
+                    for observe in self.write_observers:
+                        observe(method, path, None if json is _MISSING else json, user, response)
+                return response
+            if self.retry.exhausted(attempt):
+                raise TargetBroken(f"{method} {path}: still {response.status_code} after {attempt + 1} tries "
+                                   f"({self.retry.retries_used} retries used in this run)")
+            wait = self.retry.delay(response, attempt)
+            if wait is None:
+                raise TargetBroken(f"{method} {path}: {response.status_code} asks to wait "
+                                   f"{response.headers.get('Retry-After')} s, more than the "
+                                   f"{self.retry.max_wait_s:g} s bound")
+            self.retry.waits.append(wait)
+            self.retry.log.append((response.status_code, response.headers.get("Retry-After"), wait))
+            self.retry.retries_used += 1
+            attempt += 1
+            time.sleep(wait)
+
+    def check(self, method: str, path: str, me: User | None = None, token: str | None = None) -> User | None:
+        """Run the guard for a request about to be sent with ``token``; return the user a write addresses.
+
+        A write's ``/me`` is the user the token is signed in as when the token names one (the token
+        decides whose methods change, not what the caller believes); else the ``me`` passed.
+        """
+        if self.guard is None:
+            return None
+        identify = getattr(self.guard, "identify", None)
+        if identify is None:
+            return self.guard(method, path, me)
+        if token and method.upper() in {"POST", "PATCH", "PUT", "DELETE"}:
+            me = identify(token) or me
+        return self.guard(method, path, me, anonymous=not token)
+
+    def _before_send(self, request: requests.PreparedRequest) -> None:
+        """Guard and count a request at the transport: the method, URL and Authorization header it carries."""
+        url = request.url or ""
+        path = url[len(self.base_url):] if url.startswith(self.base_url) else url
+        auth = request.headers.get("Authorization")
+        if isinstance(auth, bytes):
+            auth = auth.decode("latin-1")
+        auth = str(auth or "")
+        token = auth[7:].strip() if auth[:7].lower() == "bearer " else (auth.strip() or None)
+        me = getattr(self._inside, "me", None)
+        self._inside.user = self.check(str(request.method or "GET"), path, me, token)
+        if self.budget and self.requests_sent >= self.budget:
+            raise BudgetExhausted(f"request budget of {self.budget} spent")
+        self.requests_sent += 1
+
+    def _record(self, method: str, url: str, hdrs: dict[str, str], body: str | bytes | None,
+                response: requests.Response, started: float) -> None:
+        shown = {k: ("Bearer MASKED" if k.lower() == "authorization" else v) for k, v in hdrs.items()}
+        text_body = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        ex = Exchange(method, url, shown, text_body, response.status_code, dict(response.headers),
+                      response.text[:4000], round((time.perf_counter() - started) * 1000, 1))
+        self.exchanges.append(ex)
+        if not self._setup_depth:
+            self.last_probe = ex
+        for listener in self.listeners:
+            listener(ex)
+
+    @contextlib.contextmanager
+    def setup(self) -> Iterator[None]:
+        """Mark the requests sent inside as the suite's own set-up and read-back, not the probe under test."""
+        self._setup_depth += 1
+        try:
+            yield
+        finally:
+            self._setup_depth -= 1
+
+    # -- operations -------------------------------------------------------------------------------
+    def list(self, prefix: str, token: str | None, **kw: Any) -> requests.Response:
+        """GET the user's phone methods."""
+        return self.request("GET", prefix + PHONE_METHODS, token=token, **kw)
+
+    def get(self, prefix: str, method_id: str, token: str | None, **kw: Any) -> requests.Response:
+        """GET one phone method."""
+        return self.request("GET", f"{prefix}{PHONE_METHODS}/{method_id}", token=token, **kw)
+
+    def create(self, prefix: str, body: Any, token: str | None, **kw: Any) -> requests.Response:
+        """POST a new phone method."""
+        return self.request("POST", prefix + PHONE_METHODS, token=token, json=body, **kw)
+
+    def update(self, prefix: str, method_id: str, body: Any, token: str | None, **kw: Any) -> requests.Response:
+        """PATCH a phone method."""
+        return self.request("PATCH", f"{prefix}{PHONE_METHODS}/{method_id}", token=token, json=body, **kw)
+
+    def delete(self, prefix: str, method_id: str, token: str | None, **kw: Any) -> requests.Response:
+        """DELETE a phone method."""
+        return self.request("DELETE", f"{prefix}{PHONE_METHODS}/{method_id}", token=token, **kw)
+
+    def action(self, prefix: str, method_id: str, name: str, token: str | None, **kw: Any) -> requests.Response:
+        """POST a bound action (``enableSmsSignIn`` / ``disableSmsSignIn``)."""
+        return self.request("POST", f"{prefix}{PHONE_METHODS}/{method_id}/{name}", token=token, **kw)
+
+
+def _sh(value: str) -> str:
+    return "'" + value.replace("'", "'\"'\"'") + "'"
