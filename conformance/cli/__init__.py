@@ -9,40 +9,34 @@ Errors in our own input are one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from conformance.cli import rules as rules_command
+from conformance.cli.diff import add_diff_options, run_diff
+from conformance.cli.kill_matrix.matrix import run_kill_matrix
+from conformance.cli.observe import add_observe_options, run_observe
+from conformance.cli.parser import DEFAULT_RESULTS, OneLineParser
+from conformance.cli.run import add_run_options, run_suite
 from conformance.core.errors import (
-    EXIT_BROKEN,
     EXIT_CONFORMS,
-    EXIT_NONCONFORMANT,
-    EXIT_RESTORE_FAILED,
-    EXIT_USAGE,
     ToolError,
 )
-
-DEFAULT_RESULTS = Path("reports") / "latest"
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2
-        """Report a usage error in one line and exit 2."""
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+from conformance.results.compare import compare_files
+from conformance.results.report import build_report
+from conformance.safety.restore import restore_from_journal
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
-    p = _Parser(prog="python -m conformance", description=__doc__.splitlines()[0])
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p = OneLineParser(prog="python -m conformance", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
     run = sub.add_parser("run", help="run the suite against a target (default: the embedded emulator)")
     add_run_options(run)
 
-    rules = sub.add_parser("rules", help="list the rule catalog")
-    rules.add_argument("--edition", choices=("seed", "current"))
-    rules.add_argument("--markdown", action="store_true", help="a markdown table")
+    rules_command.add_parser(sub)
 
     samples = sub.add_parser("samples", help="example generated values and per-label counts")
     samples.add_argument("--count", type=int, default=20)
@@ -74,41 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("journal")
     restore.add_argument("--target", required=True, help="the profile the journal was written for")
 
-    from conformance.cli.diff import add_diff_options
-    from conformance.cli.observe import add_observe_options
 
     add_observe_options(sub.add_parser("observe", help="answer every open question once; write a ledger"))
     add_diff_options(sub.add_parser("diff", help="replay the same probes against two targets; list differences"))
     return p
-
-
-def add_run_options(run: argparse.ArgumentParser) -> None:
-    """Options of ``run`` (shared with the kill matrix's runs)."""
-    run.add_argument("--target", help="target profile TOML (default: embedded emulator)")
-    run.add_argument("--edition", choices=("seed", "current"))
-    run.add_argument("--examples", type=int, help="Hypothesis examples per property")
-    run.add_argument("--quick", action="store_true", help="a small example budget")
-    run.add_argument("--rule", action="append", default=[], help="only this rule id (repeatable)")
-    run.add_argument("--emulator-gray", choices=("reject", "accept"))
-    run.add_argument("--emulator-fault", action="append", default=[])
-    run.add_argument("--emulator-choice", action="append", default=[], metavar="KEY=VALUE",
-                     help="embedded emulator: set an open choice (repeatable)")
-    run.add_argument("--emulator-observations", metavar="LEDGER",
-                     help="embedded emulator: answer every open question as this observation ledger says")
-    run.add_argument("--results-dir", default=str(DEFAULT_RESULTS))
-    run.add_argument("--expectations", help="known failures of this target (TOML)")
-    run.add_argument("--write-expectations", metavar="FILE", help="write a template from the current failures")
-    run.add_argument("--jobs", "-n", type=int, default=0, help="pytest-xdist workers")
-    run.add_argument("--plan", action="store_true", help="print the requests the run would make; send nothing")
-    run.add_argument("--i-understand-this-writes", action="store_true", dest="allow_writes")
-    run.add_argument("--verbose", "-v", action="store_true", help="pytest's full output")
-    run.add_argument("--no-shrink", action="store_true", help="report failing examples unshrunk (faster)")
-    run.add_argument("--budget-plan", action="store_true",
-                     help="every rule exercised in a few hundred requests (always on for a tenant in mode = full)")
-    run.add_argument("--first-rule", action="append", default=[], metavar="ID",
-                     help="run this rule's tests before the others (repeatable; the kill matrix uses it)")
-    run.add_argument("--stop-at-first-failure", action="store_true",
-                     help="stop the run at the first failing test (the kill matrix uses it)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -126,11 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
-        from conformance.cli.run import run_suite
 
         return run_suite(args)
     if args.command == "rules":
-        return _rules(args)
+        return rules_command.command(args)
     if args.command == "samples":
         if args.count < 1:
             raise ToolError("--count must be at least 1")
@@ -139,68 +101,22 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(sample_report(args.count, seed=args.seed))
         return EXIT_CONFORMS
     if args.command == "faults":
-        from conformance.kill_matrix.matrix import run_kill_matrix
 
         return run_kill_matrix(args)
     if args.command == "compare":
-        from conformance.results.compare import compare_files
 
         return compare_files(args.baseline, args.new, markdown=args.markdown)
     if args.command == "report":
-        from conformance.results.report import build_report
 
         return build_report(Path(args.results_dir), html=args.html)
     if args.command == "restore":
-        from conformance.safety.journal import restore_from_journal
 
         return restore_from_journal(args.journal, args.target)
     if args.command == "observe":
-        from conformance.cli.observe import run_observe
 
         return run_observe(args)
     if args.command == "diff":
-        from conformance.cli.diff import run_diff
 
         return run_diff(args)
     raise ToolError(f"unknown command {args.command}")  # pragma: no cover
 
-
-def _rules(args: argparse.Namespace) -> int:
-    from conformance.spec.rules import RULES
-
-    rules = [r for r in RULES.values() if not args.edition or args.edition in r.editions]
-    if args.markdown:
-        print("| rule | severity | editions | statement | source |\n|---|---|---|---|---|")
-        for r in rules:
-            print(f"| `{r.id}` | {r.severity} | {', '.join(r.editions)} | {r.statement} | {r.source} |")
-    else:
-        for r in rules:
-            print(f"{r.id:<36} {r.severity:<9} {','.join(r.editions):<13} {r.statement}")
-            print(f"{'':<36} source: {r.source}")
-    return EXIT_CONFORMS
-
-
-def exit_code_for(results: dict) -> int:
-    """The run's exit code: 5 when a restore failed, else 1 on a failed rule, else 4 when the environment broke.
-
-    A failed restore outranks every verdict: someone may be locked out of their phone sign-in, and
-    the verdicts are in the reports either way.
-    """
-    if results.get("restore_failures"):
-        return EXIT_RESTORE_FAILED
-    verdicts = {r["verdict"] for r in results["rules"].values()}
-    if "fail" in verdicts:
-        return EXIT_NONCONFORMANT
-    if "broken" in verdicts:
-        return EXIT_BROKEN
-    return EXIT_CONFORMS
-
-
-def load_results(path: Path) -> dict:
-    """Read a results.json document, with a one-line error when it is missing or broken."""
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        raise ToolError(f"{path}: no such file") from None
-    except (OSError, ValueError) as exc:
-        raise ToolError(f"{path}: not a results.json ({exc})") from None

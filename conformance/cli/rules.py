@@ -67,10 +67,10 @@ def _block(name: str) -> str:
 
 def regenerate(text: str, name: str) -> str:
     """``text`` with its ``generated:name`` block replaced by the current table."""
-    pattern = re.compile(rf"(<!-- generated:{name} -->\n).*?(\n<!-- /generated:{name} -->)", re.S)
+    pattern = re.compile(rf"(<!-- generated:{name} -->\n)(?:.*?\n)?(<!-- /generated:{name} -->)", re.S)
     if not pattern.search(text):
         raise ToolError(f"no <!-- generated:{name} --> block to fill")
-    return pattern.sub(lambda m: m.group(1) + _block(name) + m.group(2), text)
+    return pattern.sub(lambda m: m.group(1) + _block(name) + "\n" + m.group(2), text)
 
 
 def drifted_docs(root: Path = PROJECT_ROOT) -> list[str]:

@@ -22,6 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from conformance.core.errors import EXIT_BROKEN, ToolError
+from conformance.probes.ledger import read_ledger
+from conformance.safety.guarded import GuardedTarget
+from conformance.target.embedded import start_embedded
+from conformance.target.preflight import preflight
 from conformance.target.profile import EDITIONS, load_profile
 from conformance.target.target import Target
 
@@ -89,24 +93,21 @@ def opened(spec: TargetSpec) -> Iterator[Target]:
         raise ToolError(f"target {spec.text!r}: the profile's mode is readonly, but these probes write "
                         "(use mode = smoke; every write is guarded and journaled)")
     if spec.observations:
-        from conformance.probes.ledger import read_ledger
 
         read_ledger(Path(spec.observations))
     running = None
     base_url = profile.base_url
     if profile.embedded:
-        from conformance.target.embedded import start_embedded
 
         running = start_embedded(profile, edition=edition, gray=spec.gray, faults=spec.faults,
                                  observations=spec.observations,
                                  choices=[f"{k}={v}" for k, v in spec.choices.items()])
         base_url = running.base_url
     else:
-        from conformance.target.preflight import preflight
 
         preflight(profile, edition)
     try:
-        target = Target(profile=profile, base_url=base_url, edition=edition)
+        target = GuardedTarget(profile=profile, base_url=base_url, edition=edition)
         try:
             yield target
         finally:

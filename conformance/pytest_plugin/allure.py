@@ -30,7 +30,10 @@ from hypothesis.vendor import pretty as _pretty
 
 from conformance.core.privacy import clean as clean_text
 from conformance.core.privacy import redact_tree
+from conformance.pytest_plugin.collector import counterexample
+from conformance.pytest_plugin.settings import profile_of, results_dir
 from conformance.spec.rules import RULES, SEVERITIES, Rule
+from conformance.target.auth.contexts import describe_context
 
 LEARN = "https://learn.microsoft.com/en-us/graph/api/"
 V1 = "?view=graph-rest-1.0"
@@ -238,7 +241,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 def _attach_failure(item: pytest.Item, cap: Capture | None, report: pytest.TestReport, clean: Any) -> None:
-    from conformance.pytest_plugin.collector import counterexample
 
     text = counterexample(report.longreprtext or "")
     as_text = allure.attachment_type.TEXT
@@ -346,9 +348,8 @@ def _exchange_dict(ex: Any) -> dict[str, Any]:
 
 def _describe(ctx: Any) -> str:
     try:
-        from conformance.target.auth.providers import describe
 
-        return describe(ctx)
+        return describe_context(ctx)
     except Exception:
         return type(ctx).__name__
 
@@ -358,9 +359,8 @@ def known_secrets(config: pytest.Config) -> set[str]:
     """Every token this process handed out in the session, plus the secrets the profile names."""
     secrets = set(config.stash.get(_SECRETS, set()))
     try:
-        from conformance.pytest_plugin.plugin import _profile
 
-        profile = _profile(config)
+        profile = profile_of(config)
     except Exception:
         return secrets
     import os
@@ -387,7 +387,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         redact_tree(Path(allure_dir), secrets, numbers=True)
     files = [getattr(config.option, "xmlpath", None)]
     if getattr(config, "_conformance_results", None) is not None:
-        from conformance.pytest_plugin.plugin import results_dir
 
         files += [str(results_dir(config) / name) for name in OWN_REPORTS]
     for name in filter(None, files):

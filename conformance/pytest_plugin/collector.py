@@ -6,19 +6,19 @@ Works under pytest-xdist: everything a verdict needs travels in the reports' ``u
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections import defaultdict
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conformance.pytest_plugin.settings import edition_of, profile_of, results_dir
+from conformance.results.document import SCHEMA_VERSION
+from conformance.results.report import write_results
 from conformance.spec.rules import RULES
 
-SCHEMA_VERSION = 1
 VERDICT_ORDER = ("fail", "broken", "expected-fail", "pass", "skipped", "not-run")
 BROKEN_MARKERS = ("TargetBroken", "BudgetExhausted")
 RESTORE_FAILED = re.compile(r"RestoreFailed: (.+)")
@@ -75,7 +75,6 @@ class ResultCollector:
         """Write the reports (controller only)."""
         if hasattr(self.config, "workerinput") or not (self.tests or self.restore_failures):
             return
-        from conformance.pytest_plugin.plugin import results_dir
 
         out = results_dir(self.config)
         data = self.build()
@@ -84,15 +83,14 @@ class ResultCollector:
 
     def build(self) -> dict[str, Any]:
         """The ``results.json`` document."""
-        from conformance.pytest_plugin.plugin import _edition, _profile
 
         try:
-            profile = _profile(self.config)
+            profile = profile_of(self.config)
             target = {"name": profile.name, "kind": profile.kind, "mode": profile.mode,
                       "base_url": "embedded" if profile.embedded else _host_only(profile.base_url)}
         except Exception:  # a broken profile has already been reported
             target = {"name": "?", "kind": "?"}
-        target["edition"] = _edition(self.config)
+        target["edition"] = edition_of(self.config)
         gray = self.config.getoption("--emulator-gray")
         faults = self.config.getoption("--emulator-fault")
         choices = self.config.getoption("--emulator-choice")
@@ -166,17 +164,6 @@ def counterexample(text: str, limit: int = 40) -> str:
     errors = [ln[2:].strip() for ln in lines if ln.startswith("E ")]
     parts = ([*picked, *errors[:20]]) if (picked or errors) else keep[-limit:]
     return "\n".join(parts[:limit]).strip() or (lines[-1] if lines else "")
-
-
-def write_results(out: Path, data: dict[str, Any]) -> None:
-    """Write ``results.json``, ``summary.md`` and ``index.html`` under ``out``, tokens masked."""
-    from conformance.core.privacy import redact_document
-    from conformance.results.report import write_own_summary
-
-    data = redact_document(data)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
-    write_own_summary(out, data)
 
 
 def _totals(tests: list[dict[str, Any]]) -> dict[str, int]:

@@ -7,31 +7,29 @@ Registered by the root ``conftest.py`` (so ``pytest conformance --target ...`` w
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, settings
-from hypothesis.errors import InvalidArgument
 
 from conformance.core.errors import ToolError
+from conformance.pytest_plugin import collector as results
+from conformance.pytest_plugin.settings import (
+    budget_plan,
+    configure_hypothesis,
+    edition_of,
+    in_budget_plan,
+    profile_of,
+    worker_index,
+)
 from conformance.safety import budget
+from conformance.safety.guarded import GuardedTarget
 from conformance.spec.rules import RULES
 from conformance.target.client import TargetBroken
-from conformance.target.profile import EDITIONS, TargetProfile, load_profile
+from conformance.target.embedded import start_embedded
+from conformance.target.profile import EDITIONS
 from conformance.target.target import RoleMissing, Target
-
-DEFAULT_EXAMPLES = 30
-QUICK_EXAMPLES = 6
-SMOKE_EXAMPLES = 1
-SUITE_PROFILE = "conformance"
-_budget_plan = False  # set by pytest_configure: the run follows conformance.safety.budget
-
-_HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much,
-           HealthCheck.data_too_large]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -68,31 +66,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rule(*ids): the conformance rules a test checks")
     config.addinivalue_line("markers", "readonly: the test sends no write")
     config.addinivalue_line("markers", "smoke: part of the short smoke plan")
-    global _budget_plan
-    examples = config.getoption("--examples")
-    smoke = _mode(config) == "smoke"
-    _budget_plan = budget_plan(config)
-    if examples is None:
-        examples = (SMOKE_EXAMPLES if smoke else budget.EXAMPLES if _budget_plan
-                    else QUICK_EXAMPLES if config.getoption("--quick") else DEFAULT_EXAMPLES)
-    if examples < 1:
-        raise pytest.UsageError("--examples must be at least 1")
-    settings.register_profile(
-        SUITE_PROFILE,
-        max_examples=examples,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=_HEALTH,
-        print_blob=False,
-        # the smoke plan is a short, fixed list of requests: never shrink there (it would send more)
-        phases=_phases(config.getoption("--no-shrink") or smoke or _budget_plan),
-    )
+    configure_hypothesis(config)
     unknown = [r for r in [*config.getoption("--rule"), *config.getoption("--first-rule")] if r not in RULES]
     if unknown:
         raise pytest.UsageError(f"unknown rule id(s): {', '.join(unknown)} (see: python -m conformance rules)")
     _check_workers(config)
-    from conformance.pytest_plugin import collector as results
 
     config.pluginmanager.register(results.ResultCollector(config), "conformance-results")
     config.pluginmanager.import_plugin("conformance.pytest_plugin.allure")
@@ -105,46 +83,13 @@ def _check_workers(config: pytest.Config) -> None:
     if hasattr(config, "workerinput") or not isinstance(workers, int):
         return
     try:
-        profile = _profile(config)
+        profile = profile_of(config)
     except ToolError:
         return  # reported by the target fixture
     try:
         profile.check_workers(workers)
     except ToolError as exc:
         raise pytest.UsageError(str(exc)) from None
-
-
-def budget_plan(config: pytest.Config) -> bool:
-    """True when the run follows the budget plan: ``--budget-plan``, or a tenant in ``mode = full``."""
-    if config.getoption("--budget-plan"):
-        return True
-    try:
-        profile = _profile(config)
-    except ToolError:
-        return False
-    return profile.kind == "tenant" and profile.mode == "full"
-
-
-def in_budget_plan() -> bool:
-    """True inside a run that follows the budget plan (:mod:`conformance.safety.budget`); read at import by tests."""
-    return _budget_plan
-
-
-def _phases(no_shrink: bool) -> tuple[Phase, ...]:
-    return tuple(p for p in Phase if not (no_shrink and p in (Phase.shrink, Phase.explain)))
-
-
-def suite_settings(fraction: float = 1.0, **overrides: Any) -> settings:
-    """Hypothesis settings for a suite property: the run's example budget, scaled by ``fraction``.
-
-    Under the budget plan every property gets the run's example count unscaled (one, unless ``--examples``).
-    """
-    try:
-        parent = settings.get_profile(SUITE_PROFILE)
-    except InvalidArgument:  # imported outside a suite run (e.g. by the project's own tests)
-        parent = settings(max_examples=QUICK_EXAMPLES, deadline=None, suppress_health_check=_HEALTH)
-    examples = parent.max_examples if _budget_plan else max(1, int(parent.max_examples * fraction))
-    return settings(parent, max_examples=examples, **overrides)
 
 
 def _rules_of(item: pytest.Item) -> list[str]:
@@ -154,7 +99,7 @@ def _rules_of(item: pytest.Item) -> list[str]:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Attach rule ids to every suite test, select by ``--rule``, and skip by edition and mode."""
     wanted = set(config.getoption("--rule"))
-    edition = _edition(config)
+    edition = edition_of(config)
     planned = budget_plan(config)
     keep, drop = [], []
     for item in items:
@@ -183,42 +128,11 @@ def _function(item: pytest.Item) -> str:
     return item.name.split("[", 1)[0]
 
 
-def _edition(config: pytest.Config) -> str:
-    chosen = config.getoption("--edition")
-    if chosen:
-        return chosen
-    try:
-        return _profile(config).edition
-    except ToolError:
-        return "seed"
-
-
-def _mode(config: pytest.Config) -> str:
-    try:
-        return _profile(config).mode
-    except ToolError:
-        return "full"
-
-
-def _profile(config: pytest.Config) -> TargetProfile:
-    cached = getattr(config, "_conformance_profile", None)
-    if cached is None:
-        cached = load_profile(config.getoption("--target"))
-        config._conformance_profile = cached  # type: ignore[attr-defined]
-    return cached
-
-
-def worker_index() -> int:
-    """The pytest-xdist worker number (0 when not distributed)."""
-    name = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    return int(name[2:]) if name.startswith("gw") and name[2:].isdigit() else 0
-
-
 @pytest.fixture(scope="session")
 def target(pytestconfig: pytest.Config) -> Iterator[Target]:
     """The implementation under test; starts the embedded emulator when the profile has no URL."""
     try:
-        profile = _profile(pytestconfig)
+        profile = profile_of(pytestconfig)
     except ToolError as exc:
         pytest.exit(str(exc), returncode=2)
     edition = pytestconfig.getoption("--edition") or profile.edition
@@ -227,7 +141,6 @@ def target(pytestconfig: pytest.Config) -> Iterator[Target]:
     running = None
     base_url = profile.base_url
     if profile.embedded:
-        from conformance.target.embedded import start_embedded
 
         try:
             running = start_embedded(profile, edition=edition, gray=pytestconfig.getoption("--emulator-gray"),
@@ -240,8 +153,8 @@ def target(pytestconfig: pytest.Config) -> Iterator[Target]:
     target = None
     try:
         try:
-            target = Target(profile=profile, base_url=base_url, edition=edition, worker=worker_index(),
-                            frugal=_budget_plan)
+            target = GuardedTarget(profile=profile, base_url=base_url, edition=edition, worker=worker_index(),
+                            frugal=in_budget_plan())
         except ToolError as exc:
             pytest.exit(str(exc), returncode=exc.exit_code)
         yield target
@@ -303,7 +216,7 @@ def _mode_guard(request: pytest.FixtureRequest) -> None:
     if not _rules_of(request.node):
         return
     try:
-        profile = _profile(request.config)
+        profile = profile_of(request.config)
     except ToolError:
         return
     if profile.mode == "readonly" and request.node.get_closest_marker("readonly") is None:
@@ -320,9 +233,3 @@ def observe(request: pytest.FixtureRequest) -> Callable[..., None]:
         request.node.user_properties.append(("observation", {"topic": topic, **data}))
 
     return record
-
-
-def results_dir(config: pytest.Config) -> Path:
-    """Where this run's reports go."""
-    chosen = config.getoption("--results-dir")
-    return Path(chosen) if chosen else Path.cwd() / "reports" / "latest"

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from conformance.core.privacy import clean, redact
+from conformance.pytest_plugin.allure import known_secrets
 
 
 @pytest.hookimpl(trylast=True)
@@ -55,8 +56,4 @@ def _masked_value(value: Any, secrets: set[str]) -> Any:
 
 
 def _secrets(config: pytest.Config) -> set[str]:
-    try:
-        from conformance.pytest_plugin.allure import known_secrets
-    except ImportError:  # pragma: no cover - allure ships with the suite
-        return set()
     return known_secrets(config)

@@ -16,11 +16,11 @@ from pathlib import Path
 
 from conformance.core.errors import EXIT_CONFORMS, EXIT_USAGE, ToolError
 from conformance.results.compare import strip_volatile
+from conformance.results.document import load_results
 
 
 def write_baseline(results: Path, dest: Path) -> None:
     """Write ``results`` (a results.json) to ``dest`` without its volatile fields; refuse a failing run."""
-    from conformance.cli import load_results
 
     data = load_results(results)
     failing = sorted(rid for rid, r in data["rules"].items() if r["verdict"] in {"fail", "broken"})

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.core.errors import EXIT_CONFORMS, EXIT_NONCONFORMANT, ToolError
-from conformance.pytest_plugin.collector import SCHEMA_VERSION
+from conformance.results.document import SCHEMA_VERSION, load_results
 
 FAILING = frozenset({"fail", "expected-fail"})
 VOLATILE_FIELDS = ("started", "finished", "duration_s")
@@ -72,7 +72,6 @@ class Diff:
 
 def compare_files(baseline: str, new: str, *, markdown: bool) -> int:
     """Compare two ``results.json`` files, print the report (text or markdown); exit 1 on a regression."""
-    from conformance.cli import load_results
 
     base_doc, new_doc = load_results(Path(baseline)), load_results(Path(new))
     diff = diff_results(base_doc, new_doc)

@@ -17,6 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from conformance.core.errors import EXIT_CONFORMS, ToolError
+from conformance.core.privacy import redact_document, redact_tree
+from conformance.results.document import load_results
+from conformance.results.html import render_index
+from conformance.results.summary import render_summary
 
 ALLURE_PACKAGE = "allure@3"
 ALLURE_TIMEOUT_S = 600
@@ -35,7 +39,6 @@ def build_report(results_dir: Path, *, html: bool) -> int:
     results_file = results_dir / "results.json"
     if not results_file.exists():
         raise ToolError(f"{results_file}: no such file (run `python -m conformance run` first)")
-    from conformance.cli import load_results
 
     data = load_results(results_file)
     write_own_summary(results_dir, data)
@@ -47,8 +50,6 @@ def build_report(results_dir: Path, *, html: bool) -> int:
 
 def write_own_summary(results_dir: Path, data: dict[str, Any]) -> None:
     """Write ``summary.md`` and ``index.html`` for a results document into ``results_dir``."""
-    from conformance.results.html import render_index
-    from conformance.results.summary import render_summary
 
     unproven = load_unproven(results_dir)
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -76,7 +77,6 @@ def run_allure(results_dir: Path, *, tenant: bool = False) -> str:
     npx = shutil.which("npx")
     if npx is None or shutil.which("node") is None:
         return f"allure: Node.js (node/npx) not found; skipped the Allure report ({own})"
-    from conformance.core.privacy import redact_tree
 
     redact_tree(allure_results, numbers=tenant)
     config = write_allure_config(results_dir)
@@ -115,3 +115,11 @@ def write_allure_config(results_dir: Path) -> Path:
     path.write_text("// written by `python -m conformance report --html`; plain object, no imports\n"
                     f"export default {json.dumps(config, indent=2)};\n", encoding="utf-8")
     return path
+
+
+def write_results(out: Path, data: dict[str, Any]) -> None:
+    """Write ``results.json``, ``summary.md`` and ``index.html`` under ``out``, tokens masked."""
+    data = redact_document(data)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+    write_own_summary(out, data)

@@ -10,7 +10,7 @@ At the end of the run :meth:`Journal.restore` brings every journaled user back e
 the rules allow (deletes: alternateMobile, office, mobile; then PATCH what exists with another
 number; then creates: mobile, alternateMobile, office; then the mobile's SMS sign-in state), and
 verifies by reading back. After a crash, ``python -m conformance restore JOURNAL --target PROFILE``
-does the same from the file (:func:`restore_from_journal`).
+does the same from the file (:mod:`conformance.safety.restore`).
 
 Phone numbers are written in full only to the journal file (a local file, mode 0600); everything
 printed masks them.
@@ -21,19 +21,18 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from conformance.core.errors import EXIT_CONFORMS, EXIT_RESTORE_FAILED, GuardRefusal, ToolError
+from conformance.core.errors import GuardRefusal, ToolError
+from conformance.core.privacy import mask_number
+from conformance.target.client import GraphClient, TargetBroken
 from conformance.target.profile import TargetProfile, User
+from conformance.target.target import Target
 from strategies.methods import PHONE_METHOD_IDS
-
-if TYPE_CHECKING:
-    from conformance.target.target import Target
 
 DELETE_ORDER = ("alternateMobile", "office", "mobile")
 CREATE_ORDER = ("mobile", "alternateMobile", "office")
@@ -46,10 +45,6 @@ Methods = dict[str, dict[str, Any]]
 
 def mask(number: Any) -> Any:
     """A phone number as it may be printed: country code and last two digits only."""
-    try:
-        from conformance.core.privacy import mask_number
-    except ImportError:  # pragma: no cover - privacy ships with the suite
-        return "+" + "*" * 6 if isinstance(number, str) else number
     return mask_number(number)
 
 
@@ -296,8 +291,6 @@ def plan_restore(current: Mapping[str, Mapping[str, Any]], original: Mapping[str
 
 def restore_user(target: Target, user: User, original: Methods) -> RestoreOutcome:
     """Bring ``user`` back to ``original`` through the API as the administrator; verify by reading back."""
-    from conformance.target.client import GraphClient, TargetBroken
-
     done: list[str] = []
     outcome = RestoreOutcome(user, False, done, original=original)
     prefix = GraphClient.user_prefix("id", user)
@@ -341,41 +334,3 @@ def restore_user(target: Target, user: User, original: Methods) -> RestoreOutcom
         return outcome
     outcome.ok = True
     return outcome
-
-
-def restore_from_journal(journal: str | os.PathLike[str], profile_path: str | os.PathLike[str]) -> int:
-    """``python -m conformance restore``: restore every user of a journal; 0 when all read back as journaled."""
-    from conformance.core.errors import TargetUnreachable
-    from conformance.target.profile import load_profile
-    from conformance.target.target import Target
-
-    profile = load_profile(profile_path)
-    jf = read_journal(journal)
-    head = jf.header
-    if profile.embedded:
-        raise ToolError(f"profile {profile.name!r} is the embedded emulator: its state ended with the run")
-    if head.get("profile") != profile.name or head.get("base_url") != profile.base_url:
-        raise ToolError(f"journal {jf.path} was written for {head.get('profile')!r} at {head.get('base_url')}, "
-                        f"not {profile.name!r} at {profile.base_url}")
-    by_id = {u.id.lower(): u for u in profile.test_users()}
-    strangers = [str(s.get("user")) for i, s in jf.snapshots.items() if i not in by_id]
-    if strangers:
-        raise ToolError(f"journal {jf.path} names users the profile does not allow: {', '.join(strangers)}")
-    print(f"journal {jf.path}: run {head.get('run_id')}, {len(jf.snapshots)} user(s)")
-    target = Target(profile=profile, base_url=profile.base_url, edition=profile.edition, record=False)
-    journal_obj = Journal(jf.path, profile, target.state, started=True)
-    outcomes = []
-    with target.restoring():
-        for user_id, snap in jf.snapshots.items():
-            outcome = restore_user(target, by_id[user_id], snap["methods"])
-            if outcome.unreachable and not outcomes:
-                raise TargetUnreachable(f"target {profile.base_url} unreachable: {outcome.problem}")
-            journal_obj.mark(outcome)
-            print(outcome.line(), file=sys.stdout if outcome.ok else sys.stderr)
-            outcomes.append(outcome)
-    failed = sum(not o.ok for o in outcomes)
-    if failed:
-        print(f"error: {failed} user(s) not restored; the journal {jf.path} is kept", file=sys.stderr)
-        return EXIT_RESTORE_FAILED
-    print(f"all {len(jf.snapshots)} user(s) read back as journaled")
-    return EXIT_CONFORMS

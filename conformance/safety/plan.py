@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from conformance import SUITE_DIR
 from conformance.core.errors import EXIT_CONFORMS
+from conformance.safety.budget import examples_per_rule
 from conformance.spec.rules import rules_for
 from conformance.target.profile import TargetProfile, User
 
@@ -249,7 +250,6 @@ def _collect_only(profile: TargetProfile, edition: str, plugins: list[object], e
 
 
 def _print_budget(profile: TargetProfile, edition: str) -> None:
-    from conformance.safety.budget import examples_per_rule
 
     planned = planned_examples(profile, edition)
     per_rule = examples_per_rule((rules, n) for _, rules, n in planned)

@@ -6,8 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from conformance.target.client import GraphClient
-from conformance.target.target import Target
+from conformance.testing import GraphClient, Target
 
 
 @pytest.fixture

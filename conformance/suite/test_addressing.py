@@ -6,10 +6,7 @@ import uuid
 
 import pytest
 
-from conformance.pytest_plugin.checks import error_code, expect_number, expect_status, snapshot
-from conformance.pytest_plugin.numbers import fresh_number
-from conformance.target.client import GraphClient
-from conformance.target.target import Target
+from conformance.testing import GraphClient, Target, error_code, expect_number, expect_status, fresh_number, snapshot
 from strategies.methods import PHONE_METHOD_IDS
 
 MOBILE = PHONE_METHOD_IDS["mobile"]

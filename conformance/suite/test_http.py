@@ -8,22 +8,22 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.pytest_plugin.checks import (
+from conformance.testing import (
     CONTENT_TYPE_FAMILY,
+    SELF_CONTEXT,
     VALIDATION_FAMILY,
+    GraphClient,
+    Target,
     error_code,
     expect_error_envelope,
     expect_no_server_error,
     expect_rejected,
     expect_status,
     expect_unchanged,
+    fresh_number,
     snapshot,
+    suite_settings,
 )
-from conformance.pytest_plugin.numbers import fresh_number
-from conformance.pytest_plugin.plugin import suite_settings
-from conformance.target.auth.providers import SELF_CONTEXT
-from conformance.target.client import GraphClient
-from conformance.target.target import Target
 from strategies.methods import PHONE_METHOD_IDS
 
 MOBILE = PHONE_METHOD_IDS["mobile"]

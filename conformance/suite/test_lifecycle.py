@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.pytest_plugin.checks import (
+from conformance.testing import (
     CONFLICT_FAMILY,
     VALIDATION_FAMILY,
+    GraphClient,
+    Target,
     error_code,
     expect_rejected,
     expect_status,
+    fresh_number,
     snapshot,
 )
-from conformance.pytest_plugin.numbers import fresh_number
-from conformance.target.client import GraphClient
-from conformance.target.target import Target
 from strategies.methods import PHONE_METHOD_IDS, PHONE_TYPES
 
 SMS_STATES = {"notSupported", "notAllowedByPolicy", "notEnabled", "phoneNumberNotUnique", "ready",

@@ -6,18 +6,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.pytest_plugin.checks import (
+from conformance.testing import (
     SPEC_FORM,
     VALIDATION_FAMILY,
+    GraphClient,
+    Target,
     error_code,
     expect_no_server_error,
     expect_rejected,
     expect_unchanged,
     snapshot,
+    suite_settings,
 )
-from conformance.pytest_plugin.plugin import suite_settings
-from conformance.target.client import GraphClient
-from conformance.target.target import Target
 from strategies.methods import PHONE_METHOD_IDS
 from strategies.phone_numbers import GRAY_LABELS, INVALID_LABELS, gray_zone_phone_numbers, invalid_phone_numbers
 

@@ -15,9 +15,6 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from conformance.pytest_plugin.checks import error_code, expect_error_envelope, expect_unchanged, snapshot
-from conformance.pytest_plugin.numbers import fresh_number
-from conformance.pytest_plugin.plugin import suite_settings
 from conformance.spec.model import (
     AUTH_FAILURE_RULES,
     OPERATIONS,
@@ -27,9 +24,17 @@ from conformance.spec.model import (
     expected_outcome,
     read_visibility,
 )
-from conformance.target.auth.providers import describe
-from conformance.target.client import GraphClient
-from conformance.target.target import Target
+from conformance.testing import (
+    GraphClient,
+    Target,
+    describe_context,
+    error_code,
+    expect_error_envelope,
+    expect_unchanged,
+    fresh_number,
+    snapshot,
+    suite_settings,
+)
 from strategies.methods import PHONE_METHOD_IDS
 from strategies.permissions import PermissionContext, permission_contexts
 
@@ -165,7 +170,7 @@ def _check(target: Target, user_of, observe, ctx: PermissionContext, operation: 
     """Send ``operation`` under ``ctx`` and compare with the rule model (``give_up(reason)`` when it can't run)."""
     expected = expected_outcome(operation, ctx, target.edition)
     if not target.provider.supports(ctx):
-        pytest.skip(f"the profile's tokens cannot stand for {describe(ctx)}")
+        pytest.skip(f"the profile's tokens cannot stand for {describe_context(ctx)}")
     caller = target.provider.subject(ctx, user_of("caller"))
     user, prefix = _addressed(target, user_of, ctx, caller)
     if operation == "enable" and not user.sms_sign_in:
@@ -173,13 +178,13 @@ def _check(target: Target, user_of, observe, ctx: PermissionContext, operation: 
     target.ensure(user, ("mobile",) if operation == "create" else ("mobile", "office"))
     before = snapshot(target, user)
     r = _send(target, operation, prefix, target.token(ctx, caller), caller)
-    where = f"{operation} as [{describe(ctx)}] in edition {target.edition} ({expected.rule})"
+    where = f"{operation} as [{describe_context(ctx)}] in edition {target.edition} ({expected.rule})"
     assert r.status_code in expected.statuses, (
         f"{where}: expected {sorted(expected.statuses)}, got {r.status_code} {r.text[:200]}")
     if r.status_code == 401:
         observe("www-authenticate", present="WWW-Authenticate" in r.headers)
     if expected.open or len(expected.statuses) > 1:
-        observe("permission-open", rule=expected.rule, operation=operation, context=describe(ctx),
+        observe("permission-open", rule=expected.rule, operation=operation, context=describe_context(ctx),
                 edition=target.edition, status=r.status_code, code=error_code(r))
     if not 200 <= r.status_code < 300:
         expect_error_envelope(r, expected.code)
@@ -239,7 +244,7 @@ def test_authentication_administrator_sees_masked_numbers(target: Target, user_o
     ctx = PermissionContext(token_kind="delegated", scopes=("UserAuthenticationMethod.Read.All",), app_roles=(),
                             directory_roles=("authentication_administrator",), target="ordinary_user")
     if not target.provider.supports(ctx):
-        pytest.skip(f"the profile's tokens cannot stand for {describe(ctx)}")
+        pytest.skip(f"the profile's tokens cannot stand for {describe_context(ctx)}")
     user = user_of("ordinary_target")
     number = fresh_number()
     target.reset(user, {"mobile": number})

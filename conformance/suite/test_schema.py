@@ -19,10 +19,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from conformance import OPENAPI_SPEC
-from conformance.pytest_plugin.checks import expect_unchanged, snapshot
-from conformance.pytest_plugin.numbers import fresh_number
-from conformance.pytest_plugin.plugin import in_budget_plan, suite_settings
-from conformance.target.target import Target
+from conformance.testing import Target, expect_unchanged, fresh_number, in_budget_plan, snapshot, suite_settings
 
 SPEC = OPENAPI_SPEC
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

@@ -13,13 +13,18 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from conformance.pytest_plugin.checks import CONFLICT_FAMILY, VALIDATION_FAMILY, expect_status
-from conformance.pytest_plugin.numbers import fresh_number
-from conformance.pytest_plugin.plugin import in_budget_plan, suite_settings
-from conformance.safety import budget
-from conformance.target.client import GraphClient
-from conformance.target.profile import User
-from conformance.target.target import Target
+from conformance.testing import (
+    CONFLICT_FAMILY,
+    VALIDATION_FAMILY,
+    GraphClient,
+    Target,
+    User,
+    budget,
+    expect_status,
+    fresh_number,
+    in_budget_plan,
+    suite_settings,
+)
 from strategies.methods import PHONE_METHOD_IDS, PHONE_TYPES
 from strategies.phone_numbers import invalid_phone_numbers, valid_phone_numbers
 

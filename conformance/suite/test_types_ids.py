@@ -6,19 +6,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.pytest_plugin.checks import (
+from conformance.testing import (
     NOT_FOUND_FAMILY,
     VALIDATION_FAMILY,
+    GraphClient,
+    Target,
     error_code,
     expect_rejected,
     expect_status,
     expect_unchanged,
+    fresh_number,
     snapshot,
+    suite_settings,
 )
-from conformance.pytest_plugin.numbers import fresh_number
-from conformance.pytest_plugin.plugin import suite_settings
-from conformance.target.client import GraphClient
-from conformance.target.target import Target
 from strategies.methods import (
     PHONE_METHOD_IDS,
     PHONE_TYPES,

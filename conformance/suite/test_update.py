@@ -6,17 +6,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.pytest_plugin.checks import (
+from conformance.testing import (
     VALIDATION_FAMILY,
+    GraphClient,
+    Target,
     expect_number,
     expect_rejected,
     expect_status,
+    fresh_number,
     snapshot,
+    suite_settings,
 )
-from conformance.pytest_plugin.numbers import fresh_number
-from conformance.pytest_plugin.plugin import suite_settings
-from conformance.target.client import GraphClient
-from conformance.target.target import Target
 from strategies.methods import PHONE_METHOD_IDS, matching_pairs, mismatched_pairs
 from strategies.phone_numbers import valid_phone_numbers
 

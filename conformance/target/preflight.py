@@ -9,7 +9,8 @@ from hypothesis.errors import InvalidArgument
 
 from conformance.core.errors import CredentialError, EnvironmentBroken, MalformedCredential, TargetUnreachable
 from conformance.target.auth.claims import compare, decode
-from conformance.target.auth.providers import ADMIN_CONTEXT, TokenProvider, describe, make_provider
+from conformance.target.auth.contexts import describe_context
+from conformance.target.auth.providers import ADMIN_CONTEXT, TokenProvider, make_provider
 from conformance.target.client import GraphClient, RetryPolicy, TargetBroken
 from conformance.target.profile import TargetProfile, User
 from strategies.permissions import PermissionContext
@@ -31,7 +32,7 @@ def preflight(profile: TargetProfile, edition: str) -> None:
         tokens = _decode_tokens(profile, provider)
         if not provider.supports(ADMIN_CONTEXT):
             raise CredentialError(f"no token of the profile stands for the administrator the suite sets up and "
-                                  f"restores users with ({describe(ADMIN_CONTEXT)})")
+                                  f"restores users with ({describe_context(ADMIN_CONTEXT)})")
     admin_role = "privileged_auth_admin" if profile.has_role("privileged_auth_admin") else "caller"
     subject = provider.subject(ADMIN_CONTEXT, profile.user_for(admin_role))
     token = provider.token(ADMIN_CONTEXT, subject)

@@ -3,10 +3,10 @@
 The suite knows a target only through HTTP and this object. State is set up and read back through
 the Graph API itself, as a Privileged Authentication Administrator.
 
-Every client is built with the write guard (:mod:`conformance.safety.guard`: writes only to the profile's
-test users, none in readonly mode). Tenant targets, and emulator profiles with ``journal = true``,
-also journal each user before the first write (:mod:`conformance.safety.journal`) so the run can restore
-them. On targets that replicate (``consistency_timeout_s`` > 0), a read of a user after a successful
+This layer knows nothing of the safety machinery: :class:`conformance.safety.guarded.GuardedTarget`
+arms the client with the write guard (writes only to the profile's test users, none in readonly mode)
+and, for tenants, the journal; every target a run uses is built that way. On targets that replicate
+(``consistency_timeout_s`` > 0), a read of a user after a successful
 write polls, for a bounded time, until the write shows.
 """
 
@@ -18,14 +18,12 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 
-from conformance.safety.guard import WriteGuard
-from conformance.safety.journal import Journal, RestoreOutcome
 from conformance.target.auth.providers import ADMIN_CONTEXT, SELF_CONTEXT, TokenProvider, make_provider
 from conformance.target.client import PHONE_METHODS, GraphClient, RetryPolicy, TargetBroken
+from conformance.target.numbers import fresh_number
 from conformance.target.profile import TargetProfile, User
 from strategies.methods import PHONE_METHOD_IDS, TYPE_FOR_ID
 from strategies.permissions import PermissionContext
@@ -55,8 +53,6 @@ class Target:
     settle_s: float = 0.0
     record: bool = True
     frugal: bool = False
-    journal: Journal | None = field(init=False, default=None)
-    guard: WriteGuard = field(init=False)
 
     def __post_init__(self) -> None:
         profile = self.profile
@@ -66,12 +62,7 @@ class Target:
         self._tokens: dict[tuple[PermissionContext, str | None], str | None] = {}
         self._last_read: tuple[str, int, dict[str, dict[str, Any]]] | None = None
         self._pending: dict[str, tuple[float, dict[str, str | None]]] = {}
-        if self.record and profile.journal:
-            self.journal = Journal.open(profile, self._journal_read)
-        self.guard = WriteGuard(profile.test_users(), readonly=profile.mode == "readonly",
-                                before_write=self.journal.before_write if self.journal else None,
-                                base_path=urlsplit(self.base_url).path)
-        self.client = GraphClient(self.base_url, budget=profile.request_budget, retry=retry, guard=self.guard)
+        self.client = GraphClient(self.base_url, budget=profile.request_budget, retry=retry)
         self.settle_s = profile.settle_s
         if profile.consistency_timeout_s > 0:
             self.client.write_observers.append(self._expect_write)
@@ -161,7 +152,7 @@ class Target:
             return None
         return {kind: dict(item) for kind, item in last[2].items()}
 
-    def _journal_read(self, user: User) -> dict[str, dict[str, Any]]:
+    def journal_read(self, user: User) -> dict[str, dict[str, Any]]:
         """The user's state for the journal: the read that was just made, if nothing was sent since."""
         cached = self._cached(user)
         return cached if cached is not None else self._read(user)
@@ -193,7 +184,6 @@ class Target:
         A ``frugal`` target (the budget plan) keeps the numbers the user already holds and only deletes
         and creates what differs: for a test that needs the slots, not particular numbers.
         """
-        from conformance.pytest_plugin.numbers import fresh_number
 
         held = self.numbers(user) if self.frugal else {}
         self.reset(user, {t: held.get(t) or fresh_number() for t in types})
@@ -227,7 +217,7 @@ class Target:
         if self.settle_s:
             time.sleep(self.settle_s)
 
-    # -- journal ----------------------------------------------------------------------------------
+    # -- restores ---------------------------------------------------------------------------------
     @contextlib.contextmanager
     def restoring(self) -> Iterator[None]:
         """Restores are not cut short by the run's budgets: no request cap, a fresh retry allowance."""
@@ -241,13 +231,6 @@ class Target:
             retry.log.extend(self.client.retry.log)
             retry.waits.extend(self.client.retry.waits)
             self.client.budget, self.client.retry = budget, retry
-
-    def restore_journaled(self) -> list[RestoreOutcome]:
-        """Restore every user this run journaled (see :meth:`Journal.restore`); ``[]`` without a journal."""
-        if self.journal is None or not self.journal.users:
-            return []
-        with self.restoring():
-            return self.journal.restore(self)
 
 
 _DIGITS = re.compile(r"\D")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.kill_matrix.matrix import Outcome, build_report, fault_job, render_markdown
+from conformance.cli.kill_matrix.matrix import Outcome, build_report, fault_job, render_markdown
 from conformance.safety.budget import CANNOT_KILL
 
 ROOT = Path(__file__).resolve().parents[2]

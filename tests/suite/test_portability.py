@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from itertools import combinations, product
 
-from conformance.kill_matrix.matrix import Outcome, build_report, render_markdown
-from conformance.kill_matrix.portability import (
+from conformance.cli.kill_matrix.matrix import Outcome, build_report, render_markdown
+from conformance.cli.kill_matrix.portability import (
     EDITION,
     INTERACTING,
     choice_table,

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.cli import exit_code_for
 from conformance.results.compare import compare_files
+from conformance.results.document import exit_code_for
 from conformance.results.expectations import apply_expectations, write_template
 
 pytestmark = pytest.mark.slow

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.cli import exit_code_for
 from conformance.core.errors import ToolError
+from conformance.results.document import exit_code_for
 from conformance.results.expectations import apply_expectations, load_expectations, write_template
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest 9 may import this directory as a namespace package

@@ -222,13 +222,13 @@ class Recorder:
 
 def admin_state(profile_path: Path, keys: tuple[str, ...] = ()) -> dict[str, dict[str, dict[str, Any]]]:
     """Every test user's (or the ``keys``') phone methods (numbers, the mobile's SMS state), read as the admin."""
+    from conformance.safety.guarded import GuardedTarget
     from conformance.safety.journal import comparable
     from conformance.target.client import RetryPolicy
     from conformance.target.profile import load_profile
-    from conformance.target.target import Target
 
     profile = load_profile(profile_path)
-    target = Target(profile=profile, base_url=profile.base_url, edition=profile.edition, record=False)
+    target = GuardedTarget(profile=profile, base_url=profile.base_url, edition=profile.edition, record=False)
     target.client.retry = RetryPolicy()
     target.client.session.trust_env = False
     return {u.key: comparable(target.state(u)) for u in profile.test_users() if not keys or u.key in keys}

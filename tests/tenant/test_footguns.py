@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from conformance.core.errors import ProfileError
+from conformance.safety.guarded import GuardedTarget
 from conformance.safety.journal import Journal
 from conformance.target.client import TargetBroken
 from conformance.target.profile import load_profile, parse_profile
-from conformance.target.target import Target
 from tests.tenant.tenantkit import Recorder, cli, profile_dict, write_profile
 from tests.tenant.test_preflight import static_profile
 
@@ -58,7 +58,7 @@ def test_a_list_answer_that_is_not_a_value_list_stops_every_write_to_that_user(t
     with Recorder(status=200, body=body) as odd:
         raw = profile_dict(base_url=odd.url + "/v1.0", journal=True, journal_dir=str(tmp_path / "j"))
         profile = parse_profile(raw)
-        target = Target(profile=profile, base_url=profile.base_url, edition="seed")
+        target = GuardedTarget(profile=profile, base_url=profile.base_url, edition="seed")
         target.client.session.trust_env = False
         user = target.user("ordinary_target")
         with pytest.raises(TargetBroken, match=r"is not \{\"value\": \[ \{\.\.\.\} \]\}"):

@@ -159,14 +159,14 @@ def test_a_failing_journal_hook_stops_the_write(server) -> None:
 
 def test_the_target_client_refuses_a_user_of_the_directory_that_no_role_names(tmp_path) -> None:
     """Users listed in [[users]] but named by no role are not test users: the target's client refuses them."""
+    from conformance.safety.guarded import GuardedTarget
     from conformance.target.profile import parse_profile
-    from conformance.target.target import Target
     from tests.tenant.tenantkit import profile_dict
 
     raw = profile_dict(base_url="http://127.0.0.1:9/v1.0")
     raw["users"].append({"key": "ceo", "id": MALLORY.id, "upn": MALLORY.upn})
     profile = parse_profile(raw)
-    target = Target(profile=profile, base_url=profile.base_url, edition="seed")
+    target = GuardedTarget(profile=profile, base_url=profile.base_url, edition="seed")
     with pytest.raises(GuardRefusal, match="allow-list"):
         target.client.delete(f"/users/{MALLORY.upn}", MOBILE, target.admin_token())
     assert target.client.requests_sent == 0

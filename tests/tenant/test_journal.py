@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance.core.errors import GuardRefusal, ToolError
-from conformance.pytest_plugin.numbers import fresh_number
+from conformance.safety.guarded import GuardedTarget
 from conformance.safety.journal import Journal, plan_restore, read_journal
+from conformance.target.numbers import fresh_number
 from conformance.target.profile import load_profile
 from conformance.target.target import Target
 from tests.tenant.tenantkit import PHONES, admin_state, as_tenant, cli, profile_dict, write_profile
@@ -38,7 +39,7 @@ def emulator(tmp_path: Path):
 
 def target_for(path: Path, **kw) -> Target:
     profile = load_profile(path)
-    t = Target(profile=profile, base_url=profile.base_url, edition=profile.edition, **kw)
+    t = GuardedTarget(profile=profile, base_url=profile.base_url, edition=profile.edition, **kw)
     t.client.session.trust_env = False
     return t
 

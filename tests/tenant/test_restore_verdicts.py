@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conformance.cli import exit_code_for
+from conformance.results.document import exit_code_for
 from tests.tenant.tenantkit import PHONES, cli, emulator_process, profile_dict, write_profile
 
 

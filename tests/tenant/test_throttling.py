@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from conformance.pytest_plugin.numbers import fresh_number
+from conformance.safety.guarded import GuardedTarget
 from conformance.target.client import GraphClient, RetryPolicy, TargetBroken, retry_after_seconds
+from conformance.target.numbers import fresh_number
 from conformance.target.profile import load_profile
-from conformance.target.target import Target
 from tests.tenant.tenantkit import PHONES, Recorder, admin_state, cli, emulator_process, profile_dict, write_profile
 
 
@@ -74,7 +74,7 @@ def test_every_retry_after_of_a_throttling_emulator_is_honoured(tmp_path: Path) 
     try:
         write_profile(path, profile_dict(base_url=running.base_url, phones=PHONES))
         profile = load_profile(path)
-        target = Target(profile=profile, base_url=profile.base_url, edition="seed", record=False)
+        target = GuardedTarget(profile=profile, base_url=profile.base_url, edition="seed", record=False)
         target.client.session.trust_env = False
         seen: list[tuple[int, str | None, float]] = []
         target.client.listeners.append(lambda ex: seen.append(

@@ -13,6 +13,7 @@ from typing import Any
 
 import jwt
 
+from conformance.spec.model import OPERATIONS, expected_outcome, read_visibility
 from strategies.permissions import DELEGATED_FAMILIES, DIRECTORY_ROLES, PermissionContext
 
 ROLE_NAMES = {v: k for k, v in DIRECTORY_ROLES.items()}
@@ -97,7 +98,6 @@ def stands_for(claims: dict[str, Any], ctx: PermissionContext, edition: str) -> 
     when the extra ones change no expected answer (``ReadWrite.All`` beside ``Read.All``), and makes
     the token stand for another context when they do.
     """
-    from conformance.spec.model import OPERATIONS, expected_outcome, read_visibility
 
     diff = compare(claims, ctx)
     if diff.wrong_kind:

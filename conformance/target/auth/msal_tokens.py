@@ -28,6 +28,7 @@ from typing import Any
 
 from conformance.core.errors import CredentialError, ToolError
 from conformance.target.auth.claims import decode, role_names, stands_for
+from conformance.target.auth.contexts import describe_context, env_token
 from conformance.target.profile import TargetProfile, User
 from strategies.permissions import PermissionContext
 
@@ -152,7 +153,6 @@ class MsalProvider:
         if entry is None:
             raise CredentialError(f"no [auth.msal] entry serves the context {_describe(ctx)}")
         if entry.token_env:
-            from conformance.target.auth.providers import env_token
 
             return env_token(entry.token_env, entry.name)
         scopes = APP_SCOPES if ctx.token_kind == "application" else tuple(f"{GRAPH}/{s}" for s in ctx.scopes)
@@ -248,6 +248,5 @@ class MsalProvider:
 
 
 def _describe(ctx: PermissionContext) -> str:
-    from conformance.target.auth.providers import describe
 
-    return describe(ctx)
+    return describe_context(ctx)

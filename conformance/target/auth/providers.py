@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -17,8 +16,10 @@ from typing import Protocol
 
 import jwt
 
-from conformance.core.errors import CredentialError, MalformedCredential
+from conformance.core.errors import CredentialError
 from conformance.spec.model import PERSONAL_TENANT
+from conformance.target.auth.contexts import describe_context, env_token
+from conformance.target.auth.msal_tokens import MsalProvider
 from conformance.target.profile import StaticToken, TargetProfile, User
 from strategies.permissions import DIRECTORY_ROLES, PermissionContext
 
@@ -165,25 +166,8 @@ class StaticProvider:
             return ""
         entry = self._match(ctx)
         if entry is None:
-            raise CredentialError(f"no static token stands for context {describe(ctx)}")
+            raise CredentialError(f"no static token stands for context {describe_context(ctx)}")
         return env_token(entry.env, entry.name)
-
-
-def env_token(env: str, name: str) -> str:
-    """The token in environment variable ``env``: set, and free of whitespace and control characters.
-
-    A token with a stray newline or space would be sent as a broken header (or split into two);
-    it is refused in one line instead (the token itself is never printed).
-    """
-    value = os.environ.get(env)
-    if not value:
-        raise CredentialError(f"environment variable {env} (token {name!r}) is not set")
-    bad = next((c for c in value if c.isspace() or not c.isprintable() or ord(c) > 126), None)
-    if bad is not None:
-        raise MalformedCredential(f"environment variable {env} (token {name!r}) contains whitespace or a "
-                                  f"control character (U+{ord(bad):04X} at position {value.index(bad)}); "
-                                  "a bearer token is one printable ASCII word")
-    return value
 
 
 def make_provider(profile: TargetProfile) -> TokenProvider:
@@ -192,19 +176,5 @@ def make_provider(profile: TargetProfile) -> TokenProvider:
         return MintProvider(profile)
     if profile.auth.kind == "static":
         return StaticProvider(profile)
-    from conformance.target.auth.msal_tokens import MsalProvider  # optional extra: pip install .[tenant]
 
     return MsalProvider(profile)
-
-
-def describe(ctx: PermissionContext) -> str:
-    """A one-line, token-free description of a context for reports."""
-    parts = [ctx.token_kind]
-    if ctx.scopes:
-        parts.append("scp=" + ",".join(ctx.scopes))
-    if ctx.app_roles:
-        parts.append("roles=" + ",".join(ctx.app_roles))
-    if ctx.directory_roles:
-        parts.append("wids=" + ",".join(ctx.directory_roles))
-    parts.append("target=" + ctx.target)
-    return " ".join(parts)

@@ -2,7 +2,7 @@
 
 Mutation testing for a conformance suite: the whole suite runs against the clean embedded emulator in
 each of a small set of configurations of its open choices
-(:func:`~conformance.kill_matrix.portability.clean_configurations`: every value of every switch, both
+(:func:`~conformance.cli.kill_matrix.portability.clean_configurations`: every value of every switch, both
 editions; a rule failing there is a false alarm), then once per fault of the emulator's catalog.
 A fault is *killed* when the run fails; the report names the rules that failed, the first
 counterexample and the time to the kill.
@@ -13,7 +13,7 @@ rules did not kill it). ``--attribute`` runs the whole suite per fault instead a
 that failed; only then is a rule that no fault breaks reported *unproven*. The clean runs always run
 the whole suite.
 
-Runs go to ``--jobs`` worker processes (:mod:`conformance.kill_matrix.worker`), each of which imports the
+Runs go to ``--jobs`` worker processes (:mod:`conformance.cli.kill_matrix.worker`), each of which imports the
 suite once and keeps one embedded emulator, switched in place from run to run; ``--isolated`` starts
 a new ``python -m conformance run`` process (and emulator) per run instead.
 """
@@ -35,8 +35,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conformance.cli.kill_matrix import worker as kill_worker
+from conformance.cli.kill_matrix.portability import Configuration, clean_configurations, coverage_note
 from conformance.core.errors import EXIT_CONFORMS, EXIT_NONCONFORMANT, ToolError
-from conformance.kill_matrix.portability import Configuration, clean_configurations, coverage_note
+from conformance.safety.budget import CANNOT_KILL
 from conformance.spec.rules import RULES
 
 
@@ -116,8 +118,7 @@ def _run_isolated(jobs: list[Job], budget: list[str], out_root: Path, workers: i
 
 
 def _run_pooled(jobs: list[Job], budget: list[str], out_root: Path, workers: int) -> list[Outcome]:
-    """Run the jobs in ``workers`` long-lived processes (:mod:`conformance.kill_matrix.worker`), in order."""
-    from conformance.kill_matrix import worker as kill_worker
+    """Run the jobs in ``workers`` long-lived processes (:mod:`conformance.cli.kill_matrix.worker`), in order."""
 
     out_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="kill-matrix-") as logs:
@@ -264,7 +265,6 @@ def render_markdown(report: dict[str, Any]) -> str:
 
 def _budget_section(report: dict[str, Any]) -> list[str]:
     """Under the budget plan: the faults it cannot kill, and those only another rule's test kills, and why."""
-    from conformance.safety.budget import CANNOT_KILL
 
     lines = ["", "## Under the budget plan (what a full tenant run gets)", ""]
     survived = [f for f in report["faults"] if not f["killed"]]

@@ -1,6 +1,6 @@
 """A kill-matrix worker: one process that runs ``conformance run`` in-process, job after job.
 
-Started by :mod:`conformance.kill_matrix.matrix` (a process pool): :func:`init` makes the embedded emulator
+Started by :mod:`conformance.cli.kill_matrix.matrix` (a process pool): :func:`init` makes the embedded emulator
 start once and be switched in place between runs (:func:`conformance.target.embedded.keep_running`), and
 sends the runs' terminal output to a log file; :func:`run` runs one job. Python, pytest, Hypothesis,
 schemathesis and the suite's modules are imported once per worker instead of once per run.
@@ -15,6 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from conformance.cli.run import run_command
+from conformance.target.embedded import keep_running
+
 _log: Path | None = None
 _frozen = False
 
@@ -22,7 +25,6 @@ _frozen = False
 def init(log_dir: str) -> None:
     """Prepare this worker: keep emulators running between runs; terminal output to a log file."""
     global _log
-    from conformance.target.embedded import keep_running
 
     keep_running()
     fd, name = tempfile.mkstemp(prefix=f"worker-{os.getpid()}-", suffix=".log", dir=log_dir)
@@ -36,12 +38,11 @@ def init(log_dir: str) -> None:
 
 def run(argv: list[str]) -> tuple[int, float, str]:
     """Run ``python -m conformance run ARGV`` in this process; return (exit code, seconds, output tail)."""
-    from conformance.cli import main
 
     offset = _log.stat().st_size if _log else 0
     started = time.perf_counter()
     try:
-        code = main(["run", *argv])
+        code = run_command(list(argv))
     except SystemExit as exc:  # argparse and pytest.exit outside a session
         code = exc.code if isinstance(exc.code, int) else 2
     except Exception as exc:

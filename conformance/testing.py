@@ -1,0 +1,56 @@
+"""The one module the conformance tests import: their fixtures' types, checks, numbers and settings.
+
+Suite tests (``conformance/suite/``) reach the suite's machinery only through here and through
+``conformance.spec`` (the rule model); an import-linter contract holds them to it. Re-exports only.
+"""
+
+from __future__ import annotations
+
+from conformance.pytest_plugin.checks import (
+    CONFLICT_FAMILY,
+    CONTENT_TYPE_FAMILY,
+    NOT_FOUND_FAMILY,
+    SPEC_FORM,
+    VALIDATION_FAMILY,
+    error_code,
+    expect_error_envelope,
+    expect_no_server_error,
+    expect_number,
+    expect_rejected,
+    expect_status,
+    expect_unchanged,
+    snapshot,
+)
+from conformance.pytest_plugin.settings import in_budget_plan, suite_settings
+from conformance.safety import budget
+from conformance.target.auth.contexts import describe_context
+from conformance.target.auth.providers import SELF_CONTEXT
+from conformance.target.client import GraphClient
+from conformance.target.numbers import fresh_number
+from conformance.target.profile import User
+from conformance.target.target import Target
+
+__all__ = [
+    "CONFLICT_FAMILY",
+    "CONTENT_TYPE_FAMILY",
+    "NOT_FOUND_FAMILY",
+    "SELF_CONTEXT",
+    "SPEC_FORM",
+    "VALIDATION_FAMILY",
+    "GraphClient",
+    "Target",
+    "User",
+    "budget",
+    "describe_context",
+    "error_code",
+    "expect_error_envelope",
+    "expect_no_server_error",
+    "expect_number",
+    "expect_rejected",
+    "expect_status",
+    "expect_unchanged",
+    "fresh_number",
+    "in_budget_plan",
+    "snapshot",
+    "suite_settings",
+]
