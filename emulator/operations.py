@@ -69,7 +69,7 @@ class PhoneMethods:
             phones = self.directory.visible(user)
             slot = TYPE_FOR_ID.get(method_id.lower())
             if slot is None or slot not in phones:
-                raise method_not_found(method_id)
+                raise method_not_found(method_id, malformed=not GUID.fullmatch(method_id))
             return user.stale.pop(slot, None) or phones[slot]
 
     def count(self, user: User) -> int:
