@@ -52,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "(default: stop at the first failure, the claimed rules' tests first)")
     faults.add_argument("--isolated", action="store_true",
                         help="a new process and emulator per run (default: one per worker, switched in place)")
-    faults.add_argument("--fault", action="append", default=[], help="only this fault (repeatable)")
+    faults.add_argument("--fault", action="append", default=[],
+                        help="only this fault (repeatable; one clean run, all defaults, then)")
     faults.add_argument("--results-dir", default=str(DEFAULT_RESULTS))
 
     compare = sub.add_parser("compare", help="regressions between two results.json files")
