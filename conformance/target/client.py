@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 
-from conformance.core.errors import BudgetExhausted
+from conformance.core.errors import BudgetExhausted, GuardRefusal
 from conformance.target.profile import User
 
 PHONE_METHODS = "/authentication/phoneMethods"
@@ -285,6 +285,9 @@ class GraphClient:
             auth = auth.decode("latin-1")
         auth = str(auth or "")
         token = auth[7:].strip() if auth[:7].lower() == "bearer " else (auth.strip() or None)
+        if token and not (url == self.base_url or url.startswith(self.base_url + "/")):
+            raise GuardRefusal(f"guard: refused {request.method} to {urlsplit(url).netloc or url!r}: a token goes only "
+                               f"to the target's base_url; nothing was sent")
         me = getattr(self._inside, "me", None)
         self._inside.user = self.check(str(request.method or "GET"), path, me, token)
         if self.budget and self.requests_sent >= self.budget:
