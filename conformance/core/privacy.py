@@ -47,23 +47,45 @@ TEXT_SUFFIXES = frozenset({".json", ".md", ".txt", ".xml", ".html", ".log", ".to
                            ".properties", ".jsonl"})
 
 
-def scrub(text: str, secrets: Iterable[str] = ()) -> str:
+class Secrets:
+    """Known secrets made ready to mask: plain ones to replace, and every 12-character slice of a JWT.
+
+    Built once per masking pass (:func:`prepare`); building it per string would cost a slice set per
+    value of every report file.
+    """
+
+    __slots__ = ("plain", "slices")
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        known = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
+        jwts = [s for s in known if _JWT.fullmatch(s)]
+        # a known JWT is masked whole by its slices (it is one token-shaped run): only the others are replaced
+        self.plain: tuple[str, ...] = tuple(s for s in known if not _JWT.fullmatch(s) or len(s) < _SLICE)
+        self.slices: frozenset[str] = frozenset(s[i:i + _SLICE] for s in jwts for i in range(len(s) - _SLICE + 1))
+
+
+def prepare(secrets: Iterable[str] | Secrets = ()) -> Secrets:
+    """``secrets`` ready for :func:`scrub` (returned as is when already prepared)."""
+    return secrets if isinstance(secrets, Secrets) else Secrets(secrets)
+
+
+def scrub(text: str, secrets: Iterable[str] | Secrets = ()) -> str:
     """``text`` with every secret (or slice of one), JWT-shaped string and ``Bearer`` credential as ``MASKED``."""
-    known = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
-    for secret in known:
+    ready = prepare(secrets)
+    for secret in ready.plain:
         text = text.replace(secret, MASK)
-    slices = {s[i:i + _SLICE] for s in known if _JWT.fullmatch(s) for i in range(len(s) - _SLICE + 1)}
-    if slices:
+    if ready.slices:
+        slices = ready.slices
         text = _TOKENISH.sub(lambda m: MASK if _shares_slice(m.group(0), slices) else m.group(0), text)
     text = _BEARER.sub(lambda m: m.group(1) + MASK, text)
     return _JWT.sub(MASK, text)
 
 
-def _shares_slice(run: str, slices: set[str]) -> bool:
+def _shares_slice(run: str, slices: frozenset[str]) -> bool:
     return any(run[i:i + _SLICE] in slices for i in range(len(run) - _SLICE + 1))
 
 
-def clean(text: str, secrets: Iterable[str] = ()) -> str:
+def clean(text: str, secrets: Iterable[str] | Secrets = ()) -> str:
     """``text`` as it may be shown anywhere: tokens (:func:`scrub`) and phone numbers masked."""
     return mask_numbers_in_text(scrub(text, secrets))
 
@@ -122,9 +144,9 @@ def _mask_run(text: str, m: re.Match[str], guarded: list[tuple[int, int]]) -> st
     return run[:lead] + masked + run[lead + len(core):]
 
 
-def redact(value: Any, secrets: Iterable[str] = (), *, numbers: bool = False) -> Any:
+def redact(value: Any, secrets: Iterable[str] | Secrets = (), *, numbers: bool = False) -> Any:
     """A deep copy of a JSON-like value with tokens (and, if ``numbers``, phone numbers) masked."""
-    secrets = tuple(secrets)
+    secrets = prepare(secrets)
     if isinstance(value, str):
         out = scrub(value, secrets)
         return mask_numbers_in_text(out) if numbers else out
@@ -140,12 +162,12 @@ def is_tenant(data: dict[str, Any]) -> bool:
     return (data.get("target") or {}).get("kind") == "tenant"
 
 
-def redact_document(data: dict[str, Any], secrets: Iterable[str] = ()) -> dict[str, Any]:
+def redact_document(data: dict[str, Any], secrets: Iterable[str] | Secrets = ()) -> dict[str, Any]:
     """A results document with tokens and phone numbers masked everywhere (every target is treated alike)."""
     return redact(data, secrets, numbers=True)
 
 
-def redact_tree(root: Path, secrets: Iterable[str] = (), *, numbers: bool = False,
+def redact_tree(root: Path, secrets: Iterable[str] | Secrets = (), *, numbers: bool = False,
                 only: str | None = None) -> list[Path]:
     """Rewrite every text file under ``root`` (or just ``root/only``) with tokens (and numbers) masked.
 
@@ -154,7 +176,7 @@ def redact_tree(root: Path, secrets: Iterable[str] = (), *, numbers: bool = Fals
     changed: list[Path] = []
     if not root.exists():
         return changed
-    secrets = tuple(secrets)
+    secrets = prepare(secrets)
     candidates = [root / only] if only else root.rglob("*")
     for path in sorted(p for p in candidates if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES):
         try:
@@ -168,7 +190,7 @@ def redact_tree(root: Path, secrets: Iterable[str] = (), *, numbers: bool = Fals
     return changed
 
 
-def _redact_file_text(text: str, suffix: str, secrets: tuple[str, ...], numbers: bool) -> str:
+def _redact_file_text(text: str, suffix: str, secrets: Secrets, numbers: bool) -> str:
     if suffix == ".json":
         try:
             doc = json.loads(text)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from conformance.core.privacy import clean, redact
+from conformance.core.privacy import Secrets, clean, prepare, redact
 from conformance.pytest_plugin.allure import known_secrets
 
 
@@ -36,8 +36,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     mask_report(report, _secrets(item.config))
 
 
-def mask_report(report: pytest.TestReport, secrets: set[str]) -> None:
+def mask_report(report: pytest.TestReport, secrets: Secrets | set[str]) -> None:
     """Rewrite ``report`` in place with tokens and phone numbers masked (structure kept where unchanged)."""
+    secrets = prepare(secrets)
     if report.longrepr is not None and not report.skipped:
         text = report.longreprtext
         masked = clean(text, secrets)
@@ -50,10 +51,19 @@ def mask_report(report: pytest.TestReport, secrets: set[str]) -> None:
     report.user_properties = [(key, _masked_value(value, secrets)) for key, value in report.user_properties]
 
 
-def _masked_value(value: Any, secrets: set[str]) -> Any:
+def _masked_value(value: Any, secrets: Secrets) -> Any:
     out = redact(value, secrets, numbers=True)
     return tuple(out) if isinstance(value, tuple) else out
 
 
-def _secrets(config: pytest.Config) -> set[str]:
-    return known_secrets(config)
+_PREPARED = pytest.StashKey[tuple[frozenset[str], Secrets]]()
+
+
+def _secrets(config: pytest.Config) -> Secrets:
+    """The session's known secrets, prepared once and again only when a new token was handed out."""
+    raw = frozenset(known_secrets(config))
+    cached = config.stash.get(_PREPARED, None)
+    if cached is None or cached[0] != raw:
+        cached = (raw, prepare(raw))
+        config.stash[_PREPARED] = cached
+    return cached[1]

@@ -86,3 +86,29 @@ def test_redact_tree_rewrites_json_and_text_files(tmp_path: Path) -> None:
     result = json.loads((tmp_path / "a" / "x-result.json").read_text())
     assert result == {"trace": "Bearer MASKED +1 ********23"}
     assert (tmp_path / "junit.xml").read_text() == "<failure>MASKED</failure>"
+
+
+def test_a_masking_pass_prepares_the_known_secrets_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The slice set of the known tokens is built once per file tree, not once per string value.
+
+    Building it per value made masking a report tree quadratic (minutes for one suite run's Allure results).
+    """
+    from conformance.core import privacy
+
+    built: list[int] = []
+    real_init = privacy.Secrets.__init__
+
+    def counting_init(self: privacy.Secrets, secrets=()) -> None:  # type: ignore[no-untyped-def]
+        built.append(1)
+        real_init(self, secrets)
+
+    monkeypatch.setattr(privacy.Secrets, "__init__", counting_init)
+    tokens = [jwt.encode({"oid": str(i)}, "k" * 32, algorithm="HS256") for i in range(20)]
+    doc = {"steps": [{"name": f"step {i}", "body": f"Bearer {tokens[i % 20]} +1 206555{i:04d}"} for i in range(300)]}
+    (tmp_path / "result.json").write_text(json.dumps(doc), encoding="utf-8")
+    (tmp_path / "junit.xml").write_text(f"<x>{tokens[3]} {tokens[4][5:40]}</x>", encoding="utf-8")
+    redact_tree(tmp_path, tokens, numbers=True)
+    assert len(built) == 1
+    text = (tmp_path / "result.json").read_text() + (tmp_path / "junit.xml").read_text()
+    assert not any(t[i:i + 12] in text for t in tokens for i in range(len(t) - 11))
+    assert "+1 206555" not in text
