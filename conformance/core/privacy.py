@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -114,11 +114,69 @@ def mask_number(number: Any) -> Any:
 
 
 def mask_numbers_in_text(text: str) -> str:
-    """Mask every phone-number-like run in free text (counterexamples, curl lines, bodies, logs)."""
+    """Mask every phone-number-like run in free text (counterexamples, curl lines, bodies, logs).
+
+    Digits written as escapes (``\\u09ea``, as JSON writes a non-ASCII digit, surrogate pairs too) count
+    as digits: a number spelled that way is masked like any other, each masked escape becoming ``*``.
+    """
     if not any(c.isdigit() for c in text):
         return text
-    guarded = [m.span() for m in _GUID.finditer(text)]
-    return _PHONE.sub(lambda m: _mask_run(text, m, guarded), text)
+    decoded, escapes = _decode_escaped_digits(text)
+    guarded = [m.span() for m in _GUID.finditer(decoded)]
+    masked = _PHONE.sub(lambda m: _mask_run(decoded, m, guarded), decoded)
+    if not escapes:
+        return masked
+    if len(masked) != len(decoded):  # masking keeps lengths; if not, hide every escaped digit rather than guess
+        for start, end, _ in reversed(list(_escaped_digits(text))):
+            text = text[:start] + "*" + text[end:]
+        return text
+    out, last = [], 0
+    for position, escape in escapes:
+        out.append(masked[last:position])
+        out.append("*" if masked[position] == "*" else escape)
+        last = position + 1
+    out.append(masked[last:])
+    return "".join(out)
+
+
+_ESCAPED_CHAR = re.compile(r"\\\\?u([0-9a-fA-F]{4})")
+"""A ``\\uXXXX`` escape, written with one backslash or two."""
+
+
+def _escaped_digits(text: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, digit) of every escape, or surrogate pair of escapes, that spells a decimal digit."""
+    found = list(_ESCAPED_CHAR.finditer(text))
+    i = 0
+    while i < len(found):
+        m = found[i]
+        code, end = int(m.group(1), 16), m.end()
+        if 0xD800 <= code < 0xDC00 and i + 1 < len(found) and found[i + 1].start() == end:
+            low = int(found[i + 1].group(1), 16)
+            if 0xDC00 <= low < 0xE000:
+                code, end = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00), found[i + 1].end()
+                i += 1
+        i += 1
+        char = chr(code)
+        if char.isdecimal():
+            yield m.start(), end, char
+
+
+def _decode_escaped_digits(text: str) -> tuple[str, list[tuple[int, str]]]:
+    """``text`` with every escaped decimal digit written as the digit, and (position in the result, escape) of each."""
+    if "\\" not in text:
+        return text, []
+    out: list[str] = []
+    escapes: list[tuple[int, str]] = []
+    last, length = 0, 0
+    for start, end, digit in _escaped_digits(text):
+        out.append(text[last:start])
+        length += start - last
+        escapes.append((length, text[start:end]))
+        out.append(digit)
+        length += 1
+        last = end
+    out.append(text[last:])
+    return "".join(out), escapes
 
 
 def _mask_run(text: str, m: re.Match[str], guarded: list[tuple[int, int]]) -> str:

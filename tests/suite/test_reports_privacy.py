@@ -112,3 +112,29 @@ def test_a_masking_pass_prepares_the_known_secrets_once(tmp_path: Path, monkeypa
     text = (tmp_path / "result.json").read_text() + (tmp_path / "junit.xml").read_text()
     assert not any(t[i:i + 12] in text for t in tokens for i in range(len(t) - 11))
     assert "+1 206555" not in text
+
+
+BENGALI = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
+
+
+@pytest.mark.parametrize("written", [
+    json.dumps({"phoneNumber": "+44 2079460958".translate(BENGALI)}),           # JSON escapes non-ASCII digits
+    json.dumps(json.dumps({"phoneNumber": "+44 2079460958".translate(BENGALI)})),  # and again, doubled
+    json.dumps("+44 " + "".join(chr(0x1D7CE + int(c)) for c in "2079460958")),  # astral digits: surrogate pairs
+    json.dumps("0044/2079/460958".translate(BENGALI)),
+])
+def test_a_number_whose_digits_are_written_as_escapes_is_masked(written: str) -> None:
+    """A number JSON wrote with ``\\uXXXX`` escapes is a number: at most two of its digits stay visible."""
+    masked = mask_numbers_in_text(written)
+    decoded = json.loads(masked)
+    while isinstance(decoded, str) and decoded.startswith("{"):
+        decoded = json.loads(decoded)
+    text = json.dumps(decoded, ensure_ascii=False)
+    assert sum(c.isdecimal() for c in text) <= 4, masked  # country code and the last two at most
+    assert "*" in masked
+
+
+def test_escapes_that_are_not_digits_are_left_alone() -> None:
+    """Separators and letters written as escapes, GUIDs and dates stay as they are."""
+    text = json.dumps("id 550e8400-e29b-41d4-a716-446655440000 on 2025-01-01 \u00a0 é")
+    assert mask_numbers_in_text(text) == text
