@@ -40,7 +40,8 @@ _PLUS = "+\uff0b"
 _PHONE = re.compile(rf"[{_PLUS}]?{_SEP}{{0,2}}\d(?:{_SEP}{{0,3}}\d)*(?:{_SEP}?[xX]{_SEP}?\d+)?")
 _GUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
 _DATE = re.compile(r"(?:19|20)\d\d[-/.](?:0[1-9]|1[0-2])[-/.](?:0[1-9]|[12]\d|3[01])(?:[T ]\d{1,2})?")
-_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}$")
+_ESCAPED_BEFORE = re.compile(r"(?:%[0-9A-Fa-f]{2}|\\[ntr]|\\x[0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4})$")
+"""What may end just before a number without gluing it to a word: a %-escape or a backslash escape (``\\n``)."""
 _CALLING_CODES: frozenset[int] | None = None
 
 TEXT_SUFFIXES = frozenset({".json", ".md", ".txt", ".xml", ".html", ".log", ".toml", ".csv", ".attach",
@@ -186,11 +187,13 @@ def _mask_run(text: str, m: re.Match[str], guarded: list[tuple[int, int]]) -> st
     core = run.strip()
     shown = run
     before = text[start - 1] if start else ""
+    if before.isalnum() and _ESCAPED_BEFORE.search(text, max(0, start - 6), start):
+        before = " "  # the letter or digit ends an escape (``\\n``, ``%2B``, ``\\u00a0``): not part of a word
     after = text[end] if end < len(text) else ""
     plus = core[:1] in _PLUS
     digits = sum(c.isdigit() for c in re.sub(_ESCAPE, " ", core))
     if (before.isdigit() or after.isdigit() or after.isalpha() or after == "_"
-            or (before.isalpha() and not _PERCENT.search(text[:start]))
+            or (before.isalpha() and core[:1] != "\\")  # glued to a word (a leading \\t escape parts them)
             or any(s < end and start < e for s, e in guarded)
             or digits < (6 if plus else 7)
             or (not plus and _DATE.fullmatch(core))

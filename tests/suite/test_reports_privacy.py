@@ -138,3 +138,15 @@ def test_escapes_that_are_not_digits_are_left_alone() -> None:
     """Separators and letters written as escapes, GUIDs and dates stay as they are."""
     text = json.dumps("id 550e8400-e29b-41d4-a716-446655440000 on 2025-01-01 \u00a0 é")
     assert mask_numbers_in_text(text) == text
+
+
+@pytest.mark.parametrize("text", [
+    r"test_leak[\n+33-(2)817/8/363\n-MASKED]",  # pytest writes a newline in a test id as \n
+    r"value\t+44 2079460958",
+    r"x\u00a0+44 2079460958",
+    r"id\t2079460958",
+])
+def test_a_number_after_a_backslash_escape_is_not_glued_to_the_letter_of_the_escape(text: str) -> None:
+    """``\\n+33…``: the ``n`` belongs to the escape, not to a word the number would be part of."""
+    masked = mask_numbers_in_text(text)
+    assert sum(c.isdigit() for c in masked.replace(r"\u00a0", "")) <= 4, masked
