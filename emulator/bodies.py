@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Protocol
 
 from starlette.requests import Request
 
 from emulator.errors import GraphError, bad_request, server_error
+from emulator.settings import Settings
 
 MAX_BODY = 64 * 1024
 """Largest accepted request body in bytes (64 KiB)."""
-
-
-class Settings(Protocol):
-    """What body parsing needs from the configuration."""
-
-    def faulty(self, name: str) -> bool:
-        """True when a fault is switched on."""
-        ...
 
 
 def too_large() -> GraphError:

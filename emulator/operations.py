@@ -6,7 +6,6 @@ Every rejection raises a :class:`GraphError` before anything is changed.
 from __future__ import annotations
 
 import re
-from typing import Protocol
 
 from emulator.directory import (
     ALTERNATE_MOBILE,
@@ -23,21 +22,10 @@ from emulator.directory import (
     User,
 )
 from emulator.errors import GraphError, bad_request, method_not_found
+from emulator.settings import Settings
 from emulator.validation import PhoneInput
 
 GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-
-
-class Settings(Protocol):
-    """What the rules need from the configuration."""
-
-    def faulty(self, name: str) -> bool:
-        """True when a fault is switched on."""
-        ...
-
-    def choice(self, key: str) -> str:
-        """The value of an open choice (:mod:`emulator.choices`)."""
-        ...
 
 
 class PhoneMethods:

@@ -8,8 +8,8 @@ lower ones of its family: ``X.ReadWrite.All`` ⊇ ``X.ReadWrite`` ⊇ ``X.Read``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
+from emulator.settings import Settings
 from emulator.tokens import Principal
 
 GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
@@ -61,20 +61,6 @@ _SATISFYING = {
 
 READ_ACTIONS = frozenset({"list", "get", "count"})
 """Actions that only read; every other action writes."""
-
-
-class Settings(Protocol):
-    """What the matrix needs from the configuration."""
-
-    edition: str
-
-    def faulty(self, name: str) -> bool:
-        """True when a fault is switched on."""
-        ...
-
-    def choice(self, key: str) -> str:
-        """The value of an open choice (:mod:`emulator.choices`)."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)

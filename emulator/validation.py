@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
 from emulator.directory import OFFICE, PHONE_TYPES
 from emulator.errors import GraphError, bad_request
 from emulator.phone_format import classify_any, normalise
+from emulator.settings import Settings
 
 WRITABLE = frozenset({"phoneNumber", "phoneType"})
 READ_ONLY = frozenset({"id", "smsSignInState"})
 _LOWER_TYPES = {t.lower(): t for t in PHONE_TYPES}
-
-
-class Settings(Protocol):
-    """What validation needs from the configuration."""
-
-    gray: str
-
-    def faulty(self, name: str) -> bool:
-        """True when a fault is switched on."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)

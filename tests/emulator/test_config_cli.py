@@ -19,6 +19,7 @@ from emukit import PROFILE, SECRET, TENANT
 from emulator.app import create_app
 from emulator.config import DEFAULT_PROFILE, ConfigError, load_config
 from emulator.server import RunningEmulator, start_in_thread
+from emulator.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 LOOPBACK = requests.Session()
@@ -46,6 +47,12 @@ def test_default_profile_loads() -> None:
                                                                                          frozenset(), 0)
     assert len(config.users) == 16
     assert config.tenant_id == "5f1c6a47-2b1d-4e8e-9b0a-7c3f2e9d1a10"
+
+
+def test_the_config_is_the_settings_the_request_modules_read() -> None:
+    config = load_config(overrides={"gray": "accept", "edition": "current"})
+    assert isinstance(config, Settings)
+    assert (config.edition, config.gray, config.choice("gray")) == ("current", "accept", "accept")
 
 
 def test_overrides_win() -> None:
