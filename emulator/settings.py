@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
+from emulator.faults import FaultName
+
 
 @runtime_checkable
 class Settings(Protocol):
@@ -22,7 +24,7 @@ class Settings(Protocol):
         """How gray-zone numbers are treated: ``reject`` or ``accept``."""
         ...
 
-    def faulty(self, name: str) -> bool:
+    def faulty(self, name: FaultName) -> bool:
         """True when the fault ``name`` is switched on."""
         ...
 

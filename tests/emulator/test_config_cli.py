@@ -18,6 +18,7 @@ from emukit import PROFILE, SECRET, TENANT
 
 from emulator.app import create_app
 from emulator.config import DEFAULT_PROFILE, ConfigError, load_config
+from emulator.faults import FaultName
 from emulator.server import RunningEmulator, start_in_thread
 from emulator.settings import Settings
 
@@ -60,7 +61,9 @@ def test_overrides_win() -> None:
                                    "throttle_per_second": 7, "latency_ms": 1.5, "secret": "s3cr3t"})
     assert (config.edition, config.gray, config.throttle_per_second, config.latency_ms, config.secret) == (
         "current", "accept", 7, 1.5, "s3cr3t")
-    assert config.faulty("id-swap") and config.fault("id-swap") and not config.faulty("create-returns-200")
+    assert config.faults == {FaultName.ID_SWAP}  # a profile's string names the enum member
+    assert (config.faulty(FaultName.ID_SWAP) and config.fault(FaultName.ID_SWAP)
+            and not config.faulty(FaultName.CREATE_RETURNS_200))
 
 
 def test_none_valued_overrides_are_ignored() -> None:
@@ -209,7 +212,7 @@ def test_cli_bad_profile_exits_2_with_one_line(args: tuple[str, ...]) -> None:
 
 def test_cli_serves_until_terminated(mint_token: Any) -> None:
     secret = "cli-secret-0123456789abcdef0123456789abcdef"
-    args = ["--profile", str(PROFILE), "--port", "0", "--edition", "current", "--fault", "create-returns-200",
+    args = ["--profile", str(PROFILE), "--port", "0", "--edition", "current", "--fault", FaultName.CREATE_RETURNS_200,
             "--secret", secret]
     proc = subprocess.Popen([sys.executable, "-m", "emulator", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, cwd=REPO)

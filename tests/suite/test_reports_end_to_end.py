@@ -23,13 +23,14 @@ import pytest
 from conformance.results.compare import compare_files
 from conformance.results.document import exit_code_for
 from conformance.results.expectations import apply_expectations, write_template
+from emulator.faults import FaultName
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "reports" / "baselines" / "embedded-emulator.json"
 EXAMPLE = ROOT / "expectations" / "example-emulator.toml"
-FAULT = "update-not-stored"
+FAULT = FaultName.UPDATE_NOT_STORED
 SPY = '''"""Records every Authorization header the suite sends, into a file outside the reports."""
 import os
 
@@ -219,7 +220,7 @@ def test_tenant_reports_mask_every_phone_number(tmp_path: Path) -> None:
     source = (ROOT / "conformance" / "targets" / "emulator.toml").read_text()
     secret = re.search(r'^secret = "([^"]+)"', source, re.MULTILINE).group(1)  # type: ignore[union-attr]
     emulator = start_in_thread(ROOT / "conformance" / "targets" / "emulator.toml",
-                               overrides={"faults": ["update-returns-200-body"]})
+                               overrides={"faults": [FaultName.UPDATE_RETURNS_200_BODY]})
     try:
         profile = (source.replace('kind = "emulator"', 'kind = "tenant"', 1)
                    .replace('base_url = ""', f'base_url = "{emulator.base_url}"')
