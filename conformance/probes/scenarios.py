@@ -160,7 +160,6 @@ def _run(target: Target, sc: Scenario) -> Outcome:
         response = _send(target, sc, user, token, subject)
     except TargetBroken as exc:
         return Outcome(sc.id, skipped=f"no answer: {exc}")
-    target.settle()
     state = _state(target, user)
     return Outcome(sc.id, status=response.status_code, code=error_code(response), shape=body_shape(response),
                    headers={"location": "Location" in response.headers,

@@ -101,6 +101,5 @@ def expect_rejected(target: Target, user: User, before: dict[str, dict[str, Any]
     expect_status(response, allowed, why)
     if envelope:
         expect_error_envelope(response)
-    target.settle()
     expect_unchanged(target, user, before, why)
 

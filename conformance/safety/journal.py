@@ -314,7 +314,6 @@ def restore_user(target: Target, user: User, original: Methods) -> RestoreOutcom
             done.append(f"{operation}d {kind}" if operation != "create" else f"recreated {kind}")
         want_sms = original.get("mobile", {}).get("smsSignInState")
         if want_sms in SMS_SETTABLE:
-            target.settle()
             now_sms = target.state(user).get("mobile", {}).get("smsSignInState")
             if now_sms != want_sms:
                 action = "enableSmsSignIn" if want_sms == "ready" else "disableSmsSignIn"
@@ -323,7 +322,6 @@ def restore_user(target: Target, user: User, original: Methods) -> RestoreOutcom
                     outcome.problem = f"{action} answered {r.status_code}"
                     return outcome
                 done.append(action)
-        target.settle()
         got = comparable(target.state(user))
     except (TargetBroken, ToolError, AssertionError) as exc:
         outcome.problem = f"{type(exc).__name__}: {exc}"

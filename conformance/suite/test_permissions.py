@@ -188,10 +188,8 @@ def _check(target: Target, user_of, observe, ctx: PermissionContext, operation: 
                 edition=target.edition, status=r.status_code, code=error_code(r))
     if not 200 <= r.status_code < 300:
         expect_error_envelope(r, expected.code)
-        target.settle()
         expect_unchanged(target, user, before, where)
         return
-    target.settle()
     _expect_effect(target, user, operation, before, r, read_visibility(ctx), where)
 
 

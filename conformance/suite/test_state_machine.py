@@ -112,7 +112,6 @@ class PhoneSlots(RuleBasedStateMachine):
     @invariant()
     def target_equals_model(self) -> None:
         """The target's list holds exactly the model's numbers under their types' fixed ids."""
-        self.target.settle()
         state = self.target.state(self.user)
         got = {t: item.get("phoneNumber") for t, item in state.items()}
         assert got == self.model, f"the target holds {got}, the model {self.model}"
