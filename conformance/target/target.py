@@ -25,7 +25,7 @@ import requests
 from conformance.target.auth.providers import ADMIN_CONTEXT, SELF_CONTEXT, TokenProvider, make_provider
 from conformance.target.client import PHONE_METHODS, GraphClient, RetryPolicy, TargetBroken
 from conformance.target.numbers import fresh_number
-from conformance.target.profile import TargetProfile, User
+from conformance.target.profile import ROLES, TargetProfile, User
 from strategies.methods import PHONE_METHOD_IDS, TYPE_FOR_ID
 from strategies.permissions import PermissionContext
 
@@ -38,7 +38,12 @@ class SetupFailed(AssertionError):
 
 
 class RoleMissing(LookupError):
-    """The profile names no user for a role a test needs."""
+    """The profile names no user for a role a test needs (the test is skipped with this reason)."""
+
+
+class UnknownRole(ValueError):
+    """A role name the suite does not know (not in :data:`conformance.target.profile.ROLES`): a bug in
+    the test that asks for it, never a reason to skip."""
 
 
 @dataclass
@@ -69,7 +74,13 @@ class Target:
 
     # -- users and tokens -------------------------------------------------------------------------
     def user(self, role: str) -> User:
-        """This worker's user for ``role``; raises :class:`RoleMissing` when the profile has none."""
+        """This worker's user for ``role``.
+
+        Raises :class:`UnknownRole` for a name that is not a role at all (a misspelling), and
+        :class:`RoleMissing` when the profile names no user for a known role.
+        """
+        if role not in ROLES:
+            raise UnknownRole(f"unknown role {role!r} (known: {', '.join(ROLES)})")
         if not self.profile.has_role(role):
             raise RoleMissing(f"profile {self.profile.name!r} names no {role} user")
         return self.profile.user_for(role, self.worker)
