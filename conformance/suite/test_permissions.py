@@ -25,6 +25,7 @@ from conformance.spec.model import (
     read_visibility,
 )
 from conformance.testing import (
+    PER_CASE,
     GraphClient,
     Target,
     describe_context,
@@ -139,7 +140,7 @@ def _params():
 
 
 @pytest.mark.parametrize("rule", list(_params()))
-@suite_settings(0.5)
+@suite_settings(PER_CASE)
 @given(data=st.data())
 def test_operation_under_context_matches_the_rule_model(target: Target, user_of, observe, rule, data) -> None:
     """The target answers what the rule model says; a refusal changes nothing; a success takes effect.

@@ -7,6 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance.testing import (
+    EXPENSIVE_EXAMPLE,
+    FEW_BEHAVIOURS,
     VALIDATION_FAMILY,
     GraphClient,
     Target,
@@ -63,7 +65,7 @@ def test_valid_update_answers_204_and_reads_back(target: Target, user_of, data, 
 
 
 @pytest.mark.rule("update-same-type-accepted")
-@suite_settings(0.5)
+@suite_settings(FEW_BEHAVIOURS)
 @given(pair=matching_pairs())
 def test_update_naming_the_current_type_is_accepted(target: Target, user_of, pair) -> None:
     """phoneType may be sent in the body when it equals the method's type (seed example does so)."""
@@ -79,7 +81,7 @@ def test_update_naming_the_current_type_is_accepted(target: Target, user_of, pai
 
 @pytest.mark.smoke
 @pytest.mark.rule("type-immutable")
-@suite_settings(0.5)
+@suite_settings(FEW_BEHAVIOURS)
 @given(pair=mismatched_pairs(), with_number=st.booleans())
 def test_type_change_is_rejected_and_changes_nothing(target: Target, user_of, pair, with_number) -> None:
     """PATCH of one type's id asking for another phoneType is rejected; read-back shows no change."""
@@ -96,7 +98,7 @@ def test_type_change_is_rejected_and_changes_nothing(target: Target, user_of, pa
 
 
 @pytest.mark.rule("patch-idempotent")
-@suite_settings(0.3)
+@suite_settings(EXPENSIVE_EXAMPLE)
 @given(pair=matching_pairs(), number=valid_phone_numbers())
 def test_identical_update_twice_is_idempotent(target: Target, user_of, pair, number) -> None:
     """Sending the same valid update twice answers 204 both times and leaves the same state."""
