@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from conformance.pytest_plugin.plugin import user_or_skip
+from conformance.spec.model import SELF_ADDRESSEES
 from conformance.target.profile import ROLES, parse_profile
 from conformance.target.target import RoleMissing, Target, UnknownRole
+from strategies.permissions import ADDRESSEES
 
 
 @pytest.fixture
@@ -44,3 +46,9 @@ def test_a_name_that_is_no_role_is_an_error_not_a_skip(target: Target, name: str
     with pytest.raises(UnknownRole):
         user_or_skip(target, name)
     assert not issubclass(UnknownRole, RoleMissing) and issubclass(UnknownRole, ValueError)
+
+
+def test_the_addressees_other_than_the_caller_are_profile_roles() -> None:
+    """A permission context's addressee names the role whose user it addresses (no second vocabulary)."""
+    others = set(ADDRESSEES) - SELF_ADDRESSEES
+    assert others == {"ordinary_target", "privileged_target"} and others <= set(ROLES)
