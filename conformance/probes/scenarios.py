@@ -106,8 +106,8 @@ class Outcome:
     skipped: str | None = None
     requests: int = 0
 
-    def comparable(self) -> dict[str, Any]:
-        """The fields ``diff`` compares."""
+    def portable_view(self) -> dict[str, Any]:
+        """The fields ``diff`` compares across targets: status, error code, body shape, state (or the skip)."""
         if self.skipped:
             return {"skipped": self.skipped}
         return {"status": self.status, "code": self.code, "shape": self.shape, "state": self.state}
