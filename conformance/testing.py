@@ -21,7 +21,17 @@ from conformance.pytest_plugin.checks import (
     expect_unchanged,
     snapshot,
 )
-from conformance.pytest_plugin.settings import in_budget_plan, suite_settings
+from conformance.pytest_plugin.settings import (
+    EXPENSIVE_EXAMPLE,
+    FEW_BEHAVIOURS,
+    PER_CASE,
+    PER_GRAY_LABEL,
+    PER_INVALID_LABEL,
+    PER_SEQUENCE,
+    WIDENS_EXHAUSTIVE,
+    in_budget_plan,
+    suite_settings,
+)
 from conformance.safety import budget
 from conformance.target.auth.contexts import describe_context
 from conformance.target.auth.providers import SELF_CONTEXT
@@ -33,10 +43,17 @@ from conformance.target.target import Target
 __all__ = [
     "CONFLICT_FAMILY",
     "CONTENT_TYPE_FAMILY",
+    "EXPENSIVE_EXAMPLE",
+    "FEW_BEHAVIOURS",
     "NOT_FOUND_FAMILY",
+    "PER_CASE",
+    "PER_GRAY_LABEL",
+    "PER_INVALID_LABEL",
+    "PER_SEQUENCE",
     "SELF_CONTEXT",
     "SPEC_FORM",
     "VALIDATION_FAMILY",
+    "WIDENS_EXHAUSTIVE",
     "GraphClient",
     "Target",
     "User",

@@ -29,6 +29,7 @@ from emulator.errors import (
     unauthenticated,
     user_not_found,
 )
+from emulator.faults import FaultName
 from emulator.lag import Lag
 from emulator.middleware import IDS_KEY, GraphMiddleware, ServerErrorCounter
 from emulator.operations import GUID, PhoneMethods
@@ -71,10 +72,10 @@ class Emulator:
         faulty = config.faulty
         self.verifier = TokenVerifier(
             config.secret, config.tenant_id,
-            check_signature=not faulty("bad-signature-accepted"),
-            check_audience=not faulty("wrong-audience-accepted"),
-            check_expiry=not faulty("expired-token-accepted"),
-            check_not_before=not faulty("nbf-not-checked"),
+            check_signature=not faulty(FaultName.BAD_SIGNATURE_ACCEPTED),
+            check_audience=not faulty(FaultName.WRONG_AUDIENCE_ACCEPTED),
+            check_expiry=not faulty(FaultName.EXPIRED_TOKEN_ACCEPTED),
+            check_not_before=not faulty(FaultName.NBF_NOT_CHECKED),
         )
 
     # -- checks shared by every operation ------------------------------------------------------
@@ -89,7 +90,7 @@ class Emulator:
         if config.latency_ms:
             await asyncio.sleep(config.latency_ms / 1000)
         principal = self.authenticate(request.headers.get("authorization"))
-        if principal.personal and not config.faulty("personal-account-accepted"):
+        if principal.personal and not config.faulty(FaultName.PERSONAL_ACCOUNT_ACCEPTED):
             raise GraphError(403, "accessDenied", "Personal Microsoft accounts are not supported.",
                              kind="personal_account")
         if self.throttle is not None:
@@ -108,24 +109,24 @@ class Emulator:
             denied = access_denied(f"Request Authorization failed: {decision.reason}.", kind=decision.kind)
             via_users = request.path_params.get("user") is not None
             if (decision.kind != "self_service" or not via_users
-                    or not config.faulty("self-service-refused-but-stored")):
+                    or not config.faulty(FaultName.SELF_SERVICE_REFUSED_BUT_STORED)):
                 raise denied
             refuse_after = denied
-        if action not in READ_ACTIONS and not is_self and config.faulty("confused-deputy"):
+        if action not in READ_ACTIONS and not is_self and config.faulty(FaultName.CONFUSED_DEPUTY):
             user = self.directory.find(principal.oid) or user
         check_declared_length(request)
         return Context(principal, user, user_key, decision.masked, refuse_after)
 
     def authenticate(self, authorization: str | None) -> Principal:
         """The caller named by the Authorization header, or a 401."""
-        if not authorization and self.config.faulty("no-token-accepted"):
+        if not authorization and self.config.faulty(FaultName.NO_TOKEN_ACCEPTED):
             return self.anonymous_as_first_user()
-        if (authorization or "").strip().lower() == "bearer" and self.config.faulty("empty-bearer-accepted"):
+        if (authorization or "").strip().lower() == "bearer" and self.config.faulty(FaultName.EMPTY_BEARER_ACCEPTED):
             return self.anonymous_as_first_user()
         try:
             return self.verifier.authenticate(authorization)
         except MalformedToken as exc:
-            if self.config.faulty("malformed-token-500"):
+            if self.config.faulty(FaultName.MALFORMED_TOKEN_500):
                 raise server_error() from None
             raise unauthenticated(str(exc)) from None
         except TokenError as exc:
@@ -143,18 +144,18 @@ class Emulator:
         faulty = self.config.faulty
         key = request.path_params.get("user")
         if key is None:
-            if principal.is_app and not faulty("app-on-me-allowed"):
+            if principal.is_app and not faulty(FaultName.APP_ON_ME_ALLOWED):
                 raise GraphError(400, "BadRequest",
                                  "/me request is only valid with delegated authentication flow.")
-            user = self.directory.first() if faulty("me-wrong-user") else self.directory.find(principal.oid)
+            user = self.directory.first() if faulty(FaultName.ME_WRONG_USER) else self.directory.find(principal.oid)
             if user is None:
                 raise user_not_found(principal.oid)
             return user, user.id, True
         user = self.directory.find(key)
-        if user is not None and faulty("upn-not-resolved") and user.id.lower() != key.lower():
+        if user is not None and faulty(FaultName.UPN_NOT_RESOLVED) and user.id.lower() != key.lower():
             user = None
         if user is None:
-            if action == "list" and faulty("unknown-user-200"):
+            if action == "list" and faulty(FaultName.UNKNOWN_USER_200):
                 return None, key, False
             raise user_not_found(key)
         is_self = not principal.is_app and (
@@ -170,7 +171,7 @@ class Emulator:
         if self.config.choice("list_order") == "reverse":
             phones.reverse()
         items = [self.phone_json(p, masked=ctx.masked) for p in phones]
-        if self.config.faulty("list-bare-array"):
+        if self.config.faulty(FaultName.LIST_BARE_ARRAY):
             return json_response(200, items)
         return json_response(200, {**self.context(request, ctx, entity=False), "value": items})
 
@@ -188,12 +189,12 @@ class Emulator:
         try:
             phone = self.methods.get(ctx.user, method_id)
         except GraphError:
-            if self.config.faulty("unknown-id-200") and GUID.fullmatch(method_id):
+            if self.config.faulty(FaultName.UNKNOWN_ID_200) and GUID.fullmatch(method_id):
                 return json_response(200, {})
             raise
-        masked = ctx.masked and not self.config.faulty("unmasked-on-get")
+        masked = ctx.masked and not self.config.faulty(FaultName.UNMASKED_ON_GET)
         body = {**self.context(request, ctx, entity=True), **self.phone_json(phone, masked=masked)}
-        if self.config.faulty("get-wrong-shape"):
+        if self.config.faulty(FaultName.GET_WRONG_SHAPE):
             body["type"] = body.pop("phoneType")
         return json_response(200, body)
 
@@ -206,7 +207,7 @@ class Emulator:
         phone = self.methods.create(ctx.user, values)
         if ctx.refuse_after is not None:
             raise ctx.refuse_after
-        status = 200 if self.config.faulty("create-returns-200") else 201
+        status = 200 if self.config.faulty(FaultName.CREATE_RETURNS_200) else 201
         location = f"{origin(request)}/v1.0/users/{ctx.user.id}{PHONE_METHODS}/{phone.method_id}"
         headers = {"Location": location} if self.config.choice("location_header") == "present" else {}
         body = {**self.context(request, ctx, entity=True), **self.phone_json(phone)}
@@ -218,12 +219,12 @@ class Emulator:
         assert ctx.user is not None
         payload = await read_json_object(request, self.config)
         slot = self.methods.slot_of(ctx.user, request.path_params["method_id"],
-                                    upsert=self.config.faulty("patch-upsert"))
+                                    upsert=self.config.faulty(FaultName.PATCH_UPSERT))
         values = self.validated(payload, ctx.user, slot, creating=False)
         phone = self.methods.update(ctx.user, slot, values)
         if ctx.refuse_after is not None:
             raise ctx.refuse_after
-        if self.config.faulty("update-returns-200-body"):
+        if self.config.faulty(FaultName.UPDATE_RETURNS_200_BODY):
             return json_response(200, {**self.context(request, ctx, entity=True), **self.phone_json(phone)})
         return no_content()
 
@@ -267,7 +268,7 @@ class Emulator:
         try:
             return parse_phone_body(payload, creating=creating, settings=self.config)
         except InvalidNumber as exc:
-            if self.config.faulty("partial-write-on-invalid"):
+            if self.config.faulty(FaultName.PARTIAL_WRITE_ON_INVALID):
                 self.methods.store_rejected(user, slot or exc.slot, exc.raw)
             raise
 
@@ -287,7 +288,7 @@ class Emulator:
         assert isinstance(exc, GraphError)
         request_id, client_id = request.scope[IDS_KEY]
         error = exc.rendered(self.config.choices)
-        return error_response(error, request_id, client_id, flat=self.config.faulty("error-envelope-flat"))
+        return error_response(error, request_id, client_id, flat=self.config.faulty(FaultName.ERROR_ENVELOPE_FLAT))
 
     async def http_error(self, request: Request, exc: Exception) -> Response:
         """Render Starlette's routing errors (404 unknown route, 405 wrong method) as Graph envelopes."""

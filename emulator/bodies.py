@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Protocol
 
 from starlette.requests import Request
 
 from emulator.errors import GraphError, bad_request, server_error
+from emulator.faults import FaultName
+from emulator.settings import Settings
 
 MAX_BODY = 64 * 1024
 """Largest accepted request body in bytes (64 KiB)."""
-
-
-class Settings(Protocol):
-    """What body parsing needs from the configuration."""
-
-    def faulty(self, name: str) -> bool:
-        """True when a fault is switched on."""
-        ...
 
 
 def too_large() -> GraphError:
@@ -52,7 +45,7 @@ async def read_json_object(request: Request, settings: Settings) -> dict[str, ob
     if not body.strip():
         raise bad_request("Empty Payload. JSON content expected.", code="BadRequest", kind="malformed_body")
     content_type = request.headers.get("content-type", "")
-    if not is_json_media_type(content_type) and not settings.faulty("content-type-ignored"):
+    if not is_json_media_type(content_type) and not settings.faulty(FaultName.CONTENT_TYPE_IGNORED):
         shown = content_type or "(none)"
         raise GraphError(415, "unsupportedMediaType",
                          f"Content-Type {shown!r} is not supported; send application/json.", kind="content_type")
@@ -60,7 +53,7 @@ async def read_json_object(request: Request, settings: Settings) -> dict[str, ob
         text = body.decode("utf-8")
         payload = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
     except (ValueError, RecursionError):
-        if settings.faulty("malformed-json-500"):
+        if settings.faulty(FaultName.MALFORMED_JSON_500):
             raise server_error() from None
         raise bad_request("Unable to read JSON request payload: the body is not valid JSON.",
                           code="BadRequest", kind="malformed_body") from None

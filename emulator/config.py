@@ -13,7 +13,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from emulator.choices import DEFAULTS, validate_choices
-from emulator.faults import validate_fault_names
+from emulator.faults import FaultName, validate_fault_names
 from emulator.phone_format import classify
 
 DEFAULT_PROFILE = Path(__file__).resolve().parents[1] / "conformance/targets/emulator.toml"
@@ -55,7 +55,7 @@ class EmulatorConfig:
     latency_ms: float = 0.0
     lag_ms: float = 0.0
     """Replication lag: reads of a user show the state before its writes until this long after the last."""
-    faults: frozenset[str] = frozenset()
+    faults: frozenset[FaultName] = frozenset()
     source: str = ""
     choices: Mapping[str, str] = field(default_factory=lambda: MappingProxyType(dict(DEFAULTS)))
 
@@ -68,11 +68,11 @@ class EmulatorConfig:
         """The value of the open choice ``key`` (see :mod:`emulator.choices`)."""
         return self.choices[key]
 
-    def faulty(self, name: str) -> bool:
+    def faulty(self, name: FaultName) -> bool:
         """True when the fault ``name`` is switched on."""
         return name in self.faults
 
-    def fault(self, name: str) -> bool:
+    def fault(self, name: FaultName) -> bool:
         """Alias of :meth:`faulty`."""
         return name in self.faults
 

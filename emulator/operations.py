@@ -6,7 +6,6 @@ Every rejection raises a :class:`GraphError` before anything is changed.
 from __future__ import annotations
 
 import re
-from typing import Protocol
 
 from emulator.directory import (
     ALTERNATE_MOBILE,
@@ -23,21 +22,11 @@ from emulator.directory import (
     User,
 )
 from emulator.errors import GraphError, bad_request, method_not_found
+from emulator.faults import FaultName
+from emulator.settings import Settings
 from emulator.validation import PhoneInput
 
 GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-
-
-class Settings(Protocol):
-    """What the rules need from the configuration."""
-
-    def faulty(self, name: str) -> bool:
-        """True when a fault is switched on."""
-        ...
-
-    def choice(self, key: str) -> str:
-        """The value of an open choice (:mod:`emulator.choices`)."""
-        ...
 
 
 class PhoneMethods:
@@ -82,16 +71,16 @@ class PhoneMethods:
         faulty = self.settings.faulty
         slot = values.slot or OFFICE
         with self.directory.lock:
-            if slot in user.phones and not faulty("duplicate-type-overwrites"):
+            if slot in user.phones and not faulty(FaultName.DUPLICATE_TYPE_OVERWRITES):
                 raise GraphError(409, "conflict", f"The user already has a {slot} phone method.",
                                  kind="duplicate")
             orphan = slot == ALTERNATE_MOBILE and MOBILE not in user.phones
-            if orphan and not faulty("alternate-without-mobile"):
+            if orphan and not faulty(FaultName.ALTERNATE_WITHOUT_MOBILE):
                 raise bad_request("An alternateMobile phone needs a mobile phone first.", kind="slot")
-            if faulty("create-replaces-other-types"):
+            if faulty(FaultName.CREATE_REPLACES_OTHER_TYPES):
                 for other in [t for t in user.phones if t != slot]:
                     self.directory.remove(user, other)
-            method_id = METHOD_IDS[MOBILE] if slot == OFFICE and faulty("id-swap") else METHOD_IDS[slot]
+            method_id = METHOD_IDS[MOBILE] if slot == OFFICE and faulty(FaultName.ID_SWAP) else METHOD_IDS[slot]
             phone = Phone(values.number, values.phone_type or slot, method_id,
                           self._state(user, slot, values.number))
             self.directory.put(user, slot, phone)
@@ -104,30 +93,30 @@ class PhoneMethods:
         with self.directory.lock:
             old = user.phones.get(slot)
             if old is None:
-                if faulty("patch-upsert") and values.has_number:
+                if faulty(FaultName.PATCH_UPSERT) and values.has_number:
                     return self.create(user, PhoneInput(slot, slot, values.number, True))
                 raise method_not_found(METHOD_IDS[slot])
             phone_type = old.phone_type
             if values.slot is not None and values.slot != slot:
-                if faulty("type-change-applied"):
+                if faulty(FaultName.TYPE_CHANGE_APPLIED):
                     phone_type = values.phone_type or phone_type
-                elif not faulty("type-change-accepted"):
+                elif not faulty(FaultName.TYPE_CHANGE_ACCEPTED):
                     raise bad_request(f"phoneType can't change: method {old.method_id} is {slot}. "
                                       "Add a phone of the new type, then delete this one.")
-            elif values.slot == slot and faulty("same-type-rejected"):
+            elif values.slot == slot and faulty(FaultName.SAME_TYPE_REJECTED):
                 raise bad_request("phoneType must not be sent when updating.")
             number, state = old.number, old.sms_state
             if values.has_number:
-                if values.number == old.number and faulty("idempotency-broken"):
+                if values.number == old.number and faulty(FaultName.IDEMPOTENCY_BROKEN):
                     raise GraphError(409, "conflict", "The phone method already has this number.")
                 if values.number != old.number:
                     number = values.number
-                    if not faulty("sms-state-not-recalculated"):
+                    if not faulty(FaultName.SMS_STATE_NOT_RECALCULATED):
                         state = self._state(user, slot, number)
             new = Phone(number, phone_type, old.method_id, state)
-            if faulty("update-not-stored") or new == old:
+            if faulty(FaultName.UPDATE_NOT_STORED) or new == old:
                 return old
-            if faulty("update-stale-read"):
+            if faulty(FaultName.UPDATE_STALE_READ):
                 user.stale[slot] = old
             self.directory.put(user, slot, new)
             return new
@@ -150,11 +139,11 @@ class PhoneMethods:
             slot = self.slot_of(user, method_id)
             blocked = slot == MOBILE and ALTERNATE_MOBILE in user.phones
             cascade = self.settings.choice("delete_mobile_with_alternate") == "cascade"
-            if blocked and not cascade and not faulty("delete-mobile-with-alternate"):
+            if blocked and not cascade and not faulty(FaultName.DELETE_MOBILE_WITH_ALTERNATE):
                 raise bad_request("Delete the alternateMobile phone before the mobile phone.", kind="slot")
-            if faulty("deleted-still-listed"):
+            if faulty(FaultName.DELETED_STILL_LISTED):
                 return
-            if blocked and cascade and not faulty("delete-mobile-with-alternate"):
+            if blocked and cascade and not faulty(FaultName.DELETE_MOBILE_WITH_ALTERNATE):
                 self.directory.remove(user, ALTERNATE_MOBILE)
                 user.stale.pop(ALTERNATE_MOBILE, None)
             self.directory.remove(user, slot)
@@ -165,21 +154,21 @@ class PhoneMethods:
         with self.directory.lock:
             slot = self.slot_of(user, method_id)
             if slot != MOBILE:
-                if self.settings.faulty("enable-sms-non-mobile"):
+                if self.settings.faulty(FaultName.ENABLE_SMS_NON_MOBILE):
                     return
                 raise bad_request("SMS sign-in can only be enabled on the mobile phone method.",
                                   kind="enable_refused")
             phone = user.phones[slot]
             faulty = self.settings.faulty
             refusal = None
-            if not user.sms_policy and not faulty("enable-sms-policy-ignored"):
+            if not user.sms_policy and not faulty(FaultName.ENABLE_SMS_POLICY_IGNORED):
                 refusal = bad_request("SMS sign-in is not allowed for this user by policy.", kind="enable_refused")
             elif (self.directory.others_with_mobile(user, phone.number) > 0
-                  and not faulty("enable-sms-not-unique-accepted")):
+                  and not faulty(FaultName.ENABLE_SMS_NOT_UNIQUE_ACCEPTED)):
                 refusal = bad_request("The phone number is not unique, so it can't be used for SMS sign-in.",
                                       kind="enable_refused")
             if refusal is not None:
-                if faulty("enable-refusal-resets-state"):
+                if faulty(FaultName.ENABLE_REFUSAL_RESETS_STATE):
                     self.directory.put(user, slot, Phone(phone.number, phone.phone_type, phone.method_id,
                                                          NOT_ENABLED))
                 raise refusal
@@ -193,13 +182,13 @@ class PhoneMethods:
                 raise bad_request("SMS sign-in can only be disabled on the mobile phone method.",
                                   kind="enable_refused")
             phone = user.phones[slot]
-            if not user.sms_policy or self.settings.faulty("disable-sms-noop"):
+            if not user.sms_policy or self.settings.faulty(FaultName.DISABLE_SMS_NOOP):
                 return
             disabled = Phone(phone.number, phone.phone_type, phone.method_id, NOT_ENABLED)
             self.directory.put(user, slot, disabled)
 
     def _state(self, user: User, slot: str, number: str | None) -> str:
         if slot != MOBILE:
-            return READY if self.settings.faulty("sms-state-office-ready") else NOT_SUPPORTED
+            return READY if self.settings.faulty(FaultName.SMS_STATE_OFFICE_READY) else NOT_SUPPORTED
         return self.directory.registration_state(
             user, number, others=self.directory.others_with_mobile(user, number))

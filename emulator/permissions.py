@@ -8,8 +8,9 @@ lower ones of its family: ``X.ReadWrite.All`` ⊇ ``X.ReadWrite`` ⊇ ``X.Read``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
+from emulator.faults import FaultName
+from emulator.settings import Settings
 from emulator.tokens import Principal
 
 GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
@@ -63,20 +64,6 @@ READ_ACTIONS = frozenset({"list", "get", "count"})
 """Actions that only read; every other action writes."""
 
 
-class Settings(Protocol):
-    """What the matrix needs from the configuration."""
-
-    edition: str
-
-    def faulty(self, name: str) -> bool:
-        """True when a fault is switched on."""
-        ...
-
-    def choice(self, key: str) -> str:
-        """The value of an open choice (:mod:`emulator.choices`)."""
-        ...
-
-
 @dataclass(frozen=True, slots=True)
 class Decision:
     """The outcome: allowed or not (with the reason and the error kind), and whether to mask numbers."""
@@ -113,7 +100,7 @@ def authorize(principal: Principal, action: str, *, is_self: bool, target_roles:
     write = action not in READ_ACTIONS
     edition = families_key(settings)
     if principal.is_app:
-        if settings.faulty("app-missing-role-accepted"):
+        if settings.faulty(FaultName.APP_MISSING_ROLE_ACCEPTED):
             return ALLOW
         level = "readwrite.all" if write else "read.all"
         if not has_scope(principal, edition, level):
@@ -129,14 +116,14 @@ def _self(principal: Principal, action: str, write: bool, settings: Settings) ->
     if (settings.edition == "current" and action in ("create", "update")
             and settings.choice("current_self_service") == "refuse"):
         return deny("users can't add or update their own phone methods (not self-service)", "self_service")
-    if settings.faulty("self-write-denied" if write else "self-read-denied"):
+    if settings.faulty(FaultName.SELF_WRITE_DENIED if write else "self-read-denied"):
         return deny("self-service refused")
     level = "readwrite" if write else "read"
     return ALLOW if has_scope(principal, edition, level) else deny(f"the token lacks a .{level} scope")
 
 
 def _other(principal: Principal, write: bool, target_roles: frozenset[str], settings: Settings) -> Decision:
-    level = ("readwrite" if write else "read") + ("" if settings.faulty("self-scope-on-other") else ".all")
+    level = ("readwrite" if write else "read") + ("" if settings.faulty(FaultName.SELF_SCOPE_ON_OTHER) else ".all")
     if not has_scope(principal, families_key(settings), level):
         return deny(f"acting on another user needs a .{level} scope")
     wids = principal.wids
@@ -144,13 +131,13 @@ def _other(principal: Principal, write: bool, target_roles: frozenset[str], sett
         if wids.isdisjoint(READ_OTHERS_ROLES):
             return deny("reading another user's methods needs an administrator or reader role")
         masked = (AUTHENTICATION_ADMINISTRATOR in wids and wids.isdisjoint(FULL_READ_ROLES)
-                  and not settings.faulty("unmasked-for-auth-admin"))
+                  and not settings.faulty(FaultName.UNMASKED_FOR_AUTH_ADMIN))
         return Decision(True, masked=masked)
-    if wids.isdisjoint(WRITE_OTHERS_ROLES) and not settings.faulty("skip-role-check"):
+    if wids.isdisjoint(WRITE_OTHERS_ROLES) and not settings.faulty(FaultName.SKIP_ROLE_CHECK):
         return deny("writing another user's methods needs an authentication administrator role")
     restricted = wids.isdisjoint(UNRESTRICTED_ROLES) and not target_roles <= AUTH_ADMIN_MANAGEABLE_ROLES
     restricted = restricted and AUTHENTICATION_ADMINISTRATOR in wids
-    if restricted and not settings.faulty("auth-admin-on-privileged"):
+    if restricted and not settings.faulty(FaultName.AUTH_ADMIN_ON_PRIVILEGED):
         return deny("an Authentication Administrator can't manage a user holding a privileged role",
                     "privileged_target")
     return ALLOW

@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
 from emulator.directory import OFFICE, PHONE_TYPES
 from emulator.errors import GraphError, bad_request
+from emulator.faults import FaultName
 from emulator.phone_format import classify_any, normalise
+from emulator.settings import Settings
 
 WRITABLE = frozenset({"phoneNumber", "phoneType"})
 READ_ONLY = frozenset({"id", "smsSignInState"})
 _LOWER_TYPES = {t.lower(): t for t in PHONE_TYPES}
-
-
-class Settings(Protocol):
-    """What validation needs from the configuration."""
-
-    gray: str
-
-    def faulty(self, name: str) -> bool:
-        """True when a fault is switched on."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +64,7 @@ def parse_phone_body(payload: dict[str, object], *, creating: bool, settings: Se
 def _phone_type(value: object, settings: Settings) -> tuple[str, str]:
     if isinstance(value, str) and value in PHONE_TYPES:
         return value, value
-    if isinstance(value, str) and settings.faulty("unknown-type-accepted"):
+    if isinstance(value, str) and settings.faulty(FaultName.UNKNOWN_TYPE_ACCEPTED):
         return _LOWER_TYPES.get(value.lower(), OFFICE), value
     raise bad_request(f"Invalid phoneType {value!r}; expected one of {', '.join(PHONE_TYPES)}.")
 
@@ -85,21 +76,21 @@ def _phone_number(value: object, slot: str | None, settings: Settings) -> str | 
         number = normalise(value)  # type: ignore[arg-type]
     elif verdict.kind == "invalid":
         number = _accepted_by_fault(value, verdict.label, settings)
-        if number is None and not (value is None and settings.faulty("accept-null-number")):
+        if number is None and not (value is None and settings.faulty(FaultName.ACCEPT_NULL_NUMBER)):
             raise InvalidNumber(f"Invalid phone number ({verdict.label}); expected '+{{country code}} "
                                 "{number}x{extension}', e.g. +1 5555551234.", value, slot)
         return number
     if number is None:
         raise InvalidNumber("Invalid phone number; expected '+{country code} {number}x{extension}', "
                             "e.g. +1 5555551234.", value, slot)
-    if "x" in number and settings.faulty("reject-extension"):
+    if "x" in number and settings.faulty(FaultName.REJECT_EXTENSION):
         raise bad_request("Phone number extensions are not supported.")
-    return number.partition("x")[0] if settings.faulty("drop-extension") else number
+    return number.partition("x")[0] if settings.faulty(FaultName.DROP_EXTENSION) else number
 
 
 def _accepted_by_fault(value: object, label: str, settings: Settings) -> str | None:
-    if label == "no_leading_plus" and settings.faulty("accept-no-plus"):
+    if label == "no_leading_plus" and settings.faulty(FaultName.ACCEPT_NO_PLUS):
         return str(value)
-    if label == "letters_in_number" and settings.faulty("accept-letters"):
+    if label == "letters_in_number" and settings.faulty(FaultName.ACCEPT_LETTERS):
         return str(value)
     return None

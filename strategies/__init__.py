@@ -27,15 +27,15 @@ from strategies.methods import (
     unknown_phone_types,
 )
 from strategies.permissions import (
+    ADDRESSEES,
     ALL_APP_ROLES,
     ALL_SCOPES,
     BROKEN_TOKEN_KINDS,
     DELEGATED_FAMILIES,
     DIRECTORY_ROLES,
-    TARGETS,
     TOKEN_KINDS,
+    Addressee,
     PermissionContext,
-    Target,
     TokenKind,
     permission_contexts,
 )
@@ -59,6 +59,7 @@ from strategies.phone_numbers import (
 from strategies.samples import sample_report
 
 __all__ = [
+    "ADDRESSEES",
     "ALL_APP_ROLES",
     "ALL_SCOPES",
     "BROKEN_TOKEN_KINDS",
@@ -71,15 +72,14 @@ __all__ = [
     "PHONE_TYPES",
     "SPEC_EXAMPLES",
     "SUPPORTED_REGIONS",
-    "TARGETS",
     "TOKEN_KINDS",
     "TYPE_FOR_ID",
     "UNASSIGNED_COUNTRY_CODES",
     "UNKNOWN_PHONE_TYPE_EXAMPLES",
+    "Addressee",
     "Labelled",
     "PermissionContext",
     "PhoneParts",
-    "Target",
     "TokenKind",
     "Verdict",
     "gray_phone_types",

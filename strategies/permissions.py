@@ -35,15 +35,16 @@ token. ``malformed``, ``expired``, ``not_yet_valid`` (``nbf`` in the future), ``
 ``wrong_audience``: a delegated token broken that way. ``personal_account``: a delegated token of a
 personal Microsoft account (tenant ``9188040d-...``)."""
 
-Target = Literal["me", "self_id", "self_upn", "ordinary_user", "privileged_user"]
-"""Whose phone methods: ``/me``; ``/users/{caller oid}``; ``/users/{caller upn}``; another user with
-no admin role; another user holding an admin role an Authentication Administrator may not manage."""
+Addressee = Literal["me", "self_id", "self_upn", "ordinary_target", "privileged_target"]
+"""Whose phone methods a request addresses: ``/me``; ``/users/{caller oid}``; ``/users/{caller upn}``;
+another user with no admin role; another user holding an admin role an Authentication Administrator
+may not manage. The last two are the profile roles (``[roles]``) of the users that stand for them."""
 
 TOKEN_KINDS: Final[tuple[TokenKind, ...]] = get_args(TokenKind)
 """Every token kind, valid ones first."""
 
-TARGETS: Final[tuple[Target, ...]] = get_args(Target)
-"""Every target, the caller itself first."""
+ADDRESSEES: Final[tuple[Addressee, ...]] = get_args(Addressee)
+"""Every addressee, the caller itself first."""
 
 BROKEN_TOKEN_KINDS: Final[tuple[TokenKind, ...]] = ("malformed", "expired", "not_yet_valid", "bad_signature",
                                                      "wrong_audience")
@@ -92,13 +93,13 @@ DIRECTORY_ROLES: Final = MappingProxyType(
 
 @dataclass(frozen=True, slots=True)
 class PermissionContext:
-    """A caller and a target: plain data, validated on construction.
+    """A caller and an addressee (whose methods it asks for): plain data, validated on construction.
 
     ``scopes`` (delegated ``scp``) and ``directory_roles`` (names, keys of :data:`DIRECTORY_ROLES`)
     belong to delegated-like tokens (delegated, personal account, broken); ``app_roles`` (``roles``)
     to application tokens; ``none`` carries nothing. For a broken token they are what it claims.
     :func:`permission_contexts` draws only such consistent contexts; construction checks the field
-    types, the token kind, the target and the role names, not that consistency (a profile may
+    types, the token kind, the addressee and the role names, not that consistency (a profile may
     describe an odd token). Scopes and app roles need not be among :data:`ALL_SCOPES` /
     :data:`ALL_APP_ROLES`.
     """
@@ -107,13 +108,13 @@ class PermissionContext:
     scopes: tuple[str, ...] = ()
     app_roles: tuple[str, ...] = ()
     directory_roles: tuple[str, ...] = ()
-    target: Target = "me"
+    addressee: Addressee = "me"
 
     def __post_init__(self) -> None:
         if self.token_kind not in TOKEN_KINDS:
             raise InvalidArgument(f"token_kind={self.token_kind!r} is not one of {TOKEN_KINDS}")
-        if self.target not in TARGETS:
-            raise InvalidArgument(f"target={self.target!r} is not one of {TARGETS}")
+        if self.addressee not in ADDRESSEES:
+            raise InvalidArgument(f"addressee={self.addressee!r} is not one of {ADDRESSEES}")
         for name in ("scopes", "app_roles", "directory_roles"):
             value = getattr(self, name)
             if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
@@ -129,8 +130,8 @@ class PermissionContext:
 
     @property
     def is_self(self) -> bool:
-        """Whether the target is the caller itself (``/me`` or its own id or UPN)."""
-        return self.target in ("me", "self_id", "self_upn")
+        """Whether the addressee is the caller itself (``/me`` or its own id or UPN)."""
+        return self.addressee in ("me", "self_id", "self_upn")
 
 
 # Favoured token kinds first (shrinking goes there) and more often.
@@ -187,23 +188,24 @@ def _weighted(kinds: tuple[TokenKind, ...]) -> st.SearchStrategy[TokenKind]:
 
 
 @functools.cache
-def _sampled(values: tuple[Target, ...]) -> st.SearchStrategy[Target]:
+def _sampled(values: tuple[Addressee, ...]) -> st.SearchStrategy[Addressee]:
     return st.sampled_from(values)
 
 
 @st.composite
-def _contexts(draw: st.DrawFn, kinds: tuple[TokenKind, ...], targets: tuple[Target, ...]) -> PermissionContext:
+def _contexts(draw: st.DrawFn, kinds: tuple[TokenKind, ...], addressees: tuple[Addressee, ...]) -> PermissionContext:
     token_kind = draw(_weighted(kinds))
-    target = draw(_sampled(targets))
+    addressee = draw(_sampled(addressees))
     if token_kind == "application":
-        return PermissionContext(token_kind, app_roles=draw(_APP_ROLE_SETS), target=target)
+        return PermissionContext(token_kind, app_roles=draw(_APP_ROLE_SETS), addressee=addressee)
     if token_kind in ("none", "empty"):
-        return PermissionContext(token_kind, target=target)
-    return PermissionContext(token_kind, scopes=draw(_SCOPE_SETS), directory_roles=draw(_ROLE_SETS), target=target)
+        return PermissionContext(token_kind, addressee=addressee)
+    return PermissionContext(token_kind, scopes=draw(_SCOPE_SETS), directory_roles=draw(_ROLE_SETS),
+                             addressee=addressee)
 
 
 def permission_contexts(
-    *, token_kinds: Iterable[TokenKind] | None = None, targets: Iterable[Target] | None = None
+    *, token_kinds: Iterable[TokenKind] | None = None, addressees: Iterable[Addressee] | None = None
 ) -> st.SearchStrategy[PermissionContext]:
     """Draw :class:`PermissionContext` values, favouring the boundaries of the permission matrix.
 
@@ -213,9 +215,9 @@ def permission_contexts(
     role of :data:`DIRECTORY_ROLES`, an admin role with another role, or a few. App roles: none,
     one, or a few of :data:`ALL_APP_ROLES`. The expected outcome is the rule model's business.
 
-    ``token_kinds``: a collection of :data:`TOKEN_KINDS`; ``targets``: a collection of
-    :data:`TARGETS`. None means all.
+    ``token_kinds``: a collection of :data:`TOKEN_KINDS`; ``addressees``: a collection of
+    :data:`ADDRESSEES`. None means all.
     """
     kinds = check_choices("token_kinds", token_kinds, TOKEN_KINDS, what="token kind")
-    chosen_targets = check_choices("targets", targets, TARGETS, what="target")
-    return _contexts(kinds, chosen_targets)  # type: ignore[arg-type]
+    chosen = check_choices("addressees", addressees, ADDRESSEES, what="addressee")
+    return _contexts(kinds, chosen)  # type: ignore[arg-type]

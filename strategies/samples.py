@@ -100,7 +100,7 @@ def _valid_summary(values: list[str]) -> str:
 def _context_line(context: PermissionContext) -> str:
     claims = context.scopes or context.app_roles
     roles = f" roles={list(context.directory_roles)}" if context.directory_roles else ""
-    return f"{context.token_kind:<16} -> {context.target:<15} claims={list(claims)}{roles}"
+    return f"{context.token_kind:<16} -> {context.addressee:<17} claims={list(claims)}{roles}"
 
 
 def sample_report(count: int = 20, *, seed: int = 0, draws: int | None = None) -> str:

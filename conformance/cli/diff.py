@@ -116,7 +116,7 @@ def compare(scenarios: list[Scenario], a: list[Outcome], b: list[Outcome],
     """Every difference between two runs of the same scenarios, with the allowance that covers it."""
     out: list[Difference] = []
     for sc, oa, ob in zip(scenarios, a, b, strict=True):
-        for path, va, vb in deltas(oa.comparable(), ob.comparable()):
+        for path, va, vb in deltas(oa.portable_view(), ob.portable_view()):
             reason = next((x.reason for x in allow if x.covers(sc.id, path)), "")
             out.append(Difference(sc.id, sc.describe(), path, va, vb, reason))
     return out

@@ -44,12 +44,13 @@ def rules_text(edition: str | None = None) -> str:
 
 
 def fault_catalog() -> dict[str, Any]:
-    """The emulator's fault catalog (name -> fault with ``description`` and ``rules``)."""
+    """The emulator's fault catalog in :class:`emulator.faults.FaultName` order (name -> fault with
+    ``description`` and ``rules``); the keys are the enum's members, equal to the names as strings."""
     try:
-        from emulator.faults import FAULTS  # the emulator ships beside the suite; it is optional here
+        from emulator.faults import FAULTS, FaultName  # the emulator ships beside the suite; optional here
     except ImportError as exc:  # pragma: no cover - the emulator is part of this distribution
         raise ToolError(f"the emulator's fault catalog cannot be imported ({exc})") from None
-    return dict(FAULTS)
+    return {name: FAULTS[name] for name in FaultName}
 
 
 def faults_markdown() -> str:

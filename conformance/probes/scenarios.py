@@ -42,16 +42,16 @@ _RWA, _RW = ("UserAuthenticationMethod.ReadWrite.All",), ("UserAuthenticationMet
 CALLERS: dict[str, PermissionContext] = {
     "admin": ADMIN_CONTEXT,
     "self": SELF_CONTEXT,
-    "self_phone_read": PermissionContext("delegated", scopes=("UserAuthMethod-Phone.Read",), target="me"),
+    "self_phone_read": PermissionContext("delegated", scopes=("UserAuthMethod-Phone.Read",), addressee="me"),
     "auth_admin_read": PermissionContext("delegated", scopes=("UserAuthenticationMethod.Read.All",),
                                          directory_roles=("authentication_administrator",),
-                                         target="ordinary_user"),
+                                         addressee="ordinary_target"),
     "auth_admin_write": PermissionContext("delegated", scopes=_RWA, directory_roles=("authentication_administrator",),
-                                          target="privileged_user"),
-    "caller_on_other": PermissionContext("delegated", scopes=_RW, target="ordinary_user"),
-    "app": PermissionContext("application", app_roles=_RWA, target="ordinary_user"),
-    "app_no_role": PermissionContext("application", app_roles=(), target="ordinary_user"),
-    "app_on_me": PermissionContext("application", app_roles=_RWA, target="me"),
+                                          addressee="privileged_target"),
+    "caller_on_other": PermissionContext("delegated", scopes=_RW, addressee="ordinary_target"),
+    "app": PermissionContext("application", app_roles=_RWA, addressee="ordinary_target"),
+    "app_no_role": PermissionContext("application", app_roles=(), addressee="ordinary_target"),
+    "app_on_me": PermissionContext("application", app_roles=_RWA, addressee="me"),
     **{kind: replace(ADMIN_CONTEXT, token_kind=kind)  # type: ignore[arg-type]
        for kind in ("none", "malformed", "expired", "bad_signature", "wrong_audience", "personal_account")},
 }
@@ -106,8 +106,8 @@ class Outcome:
     skipped: str | None = None
     requests: int = 0
 
-    def comparable(self) -> dict[str, Any]:
-        """The fields ``diff`` compares."""
+    def portable_view(self) -> dict[str, Any]:
+        """The fields ``diff`` compares across targets: status, error code, body shape, state (or the skip)."""
         if self.skipped:
             return {"skipped": self.skipped}
         return {"status": self.status, "code": self.code, "shape": self.shape, "state": self.state}
@@ -160,7 +160,6 @@ def _run(target: Target, sc: Scenario) -> Outcome:
         response = _send(target, sc, user, token, subject)
     except TargetBroken as exc:
         return Outcome(sc.id, skipped=f"no answer: {exc}")
-    target.settle()
     state = _state(target, user)
     return Outcome(sc.id, status=response.status_code, code=error_code(response), shape=body_shape(response),
                    headers={"location": "Location" in response.headers,

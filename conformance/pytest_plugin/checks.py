@@ -30,7 +30,7 @@ NOT_FOUND_FAMILY = frozenset({400, 404})
 SPEC_FORM = re.compile(r"^\+[0-9]{1,3} [0-9]+(x[0-9]+)?$")
 
 
-def describe(response: requests.Response) -> str:
+def describe_response(response: requests.Response) -> str:
     """One line naming the request and what came back (tokens never appear)."""
     body = response.text[:300].replace("\n", " ")
     req = response.request
@@ -41,12 +41,12 @@ def expect_status(response: requests.Response, allowed: int | Iterable[int], why
     """Assert the status is one of ``allowed``; the message says why it had to be."""
     allowed_set = {allowed} if isinstance(allowed, int) else set(allowed)
     assert response.status_code in allowed_set, (
-        f"{why}: expected {' or '.join(map(str, sorted(allowed_set)))}, got {describe(response)}")
+        f"{why}: expected {' or '.join(map(str, sorted(allowed_set)))}, got {describe_response(response)}")
 
 
 def expect_no_server_error(response: requests.Response) -> None:
     """Assert the target did not answer 5xx."""
-    assert response.status_code < 500, f"server error: {describe(response)}"
+    assert response.status_code < 500, f"server error: {describe_response(response)}"
 
 
 def error_code(response: requests.Response) -> str | None:
@@ -64,23 +64,23 @@ def expect_error_envelope(response: requests.Response, code: str | None = None) 
     try:
         body = response.json()
     except ValueError:
-        raise AssertionError(f"error answer is not JSON: {describe(response)}") from None
+        raise AssertionError(f"error answer is not JSON: {describe_response(response)}") from None
     err = body.get("error") if isinstance(body, dict) else None
-    assert isinstance(err, dict), f"error answer has no 'error' object: {describe(response)}"
-    assert isinstance(err.get("code"), str) and err["code"], f"error has no string code: {describe(response)}"
-    assert isinstance(err.get("message"), str), f"error has no string message: {describe(response)}"
+    assert isinstance(err, dict), f"error answer has no 'error' object: {describe_response(response)}"
+    assert isinstance(err.get("code"), str) and err["code"], f"error has no string code: {describe_response(response)}"
+    assert isinstance(err.get("message"), str), f"error has no string message: {describe_response(response)}"
     if code is not None:
-        assert err["code"].lower() == code.lower(), f"error code should be {code}: {describe(response)}"
+        assert err["code"].lower() == code.lower(), f"error code should be {code}: {describe_response(response)}"
 
 
-def comparable(item: dict[str, Any]) -> dict[str, Any]:
-    """A phone method without OData annotations, for before/after comparison."""
+def without_annotations(item: dict[str, Any]) -> dict[str, Any]:
+    """A phone method without its OData annotations (``@``-keys), for before/after comparison."""
     return {k: v for k, v in item.items() if not k.startswith("@")}
 
 
 def snapshot(target: Target, user: User) -> dict[str, dict[str, Any]]:
     """The user's phone methods by type, as the administrator reads them."""
-    return {t: comparable(item) for t, item in target.state(user).items()}
+    return {t: without_annotations(item) for t, item in target.state(user).items()}
 
 
 def expect_unchanged(target: Target, user: User, before: dict[str, dict[str, Any]], why: str) -> None:
@@ -101,6 +101,5 @@ def expect_rejected(target: Target, user: User, before: dict[str, dict[str, Any]
     expect_status(response, allowed, why)
     if envelope:
         expect_error_envelope(response)
-    target.settle()
     expect_unchanged(target, user, before, why)
 

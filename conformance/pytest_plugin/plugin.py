@@ -7,6 +7,7 @@ Registered by the root ``conftest.py`` (so ``pytest conformance --target ...`` w
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -28,7 +29,7 @@ from conformance.safety.guarded import GuardedTarget
 from conformance.spec.rules import RULES
 from conformance.target.client import TargetBroken
 from conformance.target.embedded import start_embedded
-from conformance.target.profile import EDITIONS
+from conformance.target.profile import EDITIONS, User
 from conformance.target.target import RoleMissing, Target
 
 
@@ -197,17 +198,21 @@ def _restore(target: Target, config: pytest.Config) -> None:
                             f"python -m conformance restore {journal} --target {target.profile.path}")
 
 
+def user_or_skip(target: Target, role: str) -> User:
+    """This worker's user for ``role``, skipping the test (with the reason) when the profile has none.
+
+    A name that is no role at all raises :class:`~conformance.target.target.UnknownRole`: the test fails.
+    """
+    try:
+        return target.user(role)
+    except RoleMissing as exc:
+        pytest.skip(str(exc))
+
+
 @pytest.fixture
-def user_of(target: Target, request: pytest.FixtureRequest) -> Callable[[str], Any]:
-    """Return this worker's user for a role, skipping the test (with the reason) when there is none."""
-
-    def get(role: str) -> Any:
-        try:
-            return target.user(role)
-        except RoleMissing as exc:
-            pytest.skip(str(exc))
-
-    return get
+def user_of(target: Target, request: pytest.FixtureRequest) -> Callable[[str], User]:
+    """Return :func:`user_or_skip` for this test's target: a role name in, the worker's user out."""
+    return functools.partial(user_or_skip, target)
 
 
 @pytest.fixture(autouse=True)

@@ -24,6 +24,27 @@ SMOKE_EXAMPLES = 1
 SUITE_PROFILE = "conformance"
 _budget_plan = False  # set by configure_hypothesis: the run follows conformance.safety.budget
 
+# Shares of the run's example budget a property draws (``suite_settings(share)``), named by why it draws
+# fewer than the full budget. The budget plan ignores them: there every property draws the plan's count.
+PER_CASE = 0.5
+"""A property parametrized over many cases that each draw examples: per permission rule, per schema operation."""
+PER_SEQUENCE = 0.5
+"""A state machine: each example is a whole sequence of steps (many requests)."""
+FEW_BEHAVIOURS = 0.5
+"""The target can tell few of the drawn inputs apart (three matching id/type pairs, six mismatched ones, a
+create or an update with some unknown phoneType): more examples repeat what was sent."""
+WIDENS_EXHAUSTIVE = 0.3
+"""A rule a parametrized test already covers case by case; this property only widens the inputs (any unknown
+GUID, any malformed id)."""
+EXPENSIVE_EXAMPLE = 0.3
+"""Each example costs two writes and two read-backs (the same update sent twice)."""
+PER_INVALID_LABEL = 0.34
+"""One test per invalid-number label: about a third of the budget for each (two examples in a ``--quick``
+run, ten in a full one), so that every kind of garbage is sent on every run."""
+PER_GRAY_LABEL = 0.2
+"""One test per gray-zone label, whose outcome is recorded rather than asserted: a fifth of the budget for each
+(one example in a ``--quick`` run, six in a full one)."""
+
 _HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much,
            HealthCheck.data_too_large]
 
@@ -73,7 +94,8 @@ def _phases(no_shrink: bool) -> tuple[Phase, ...]:
 
 
 def suite_settings(fraction: float = 1.0, **overrides: Any) -> settings:
-    """Hypothesis settings for a suite property: the run's example budget, scaled by ``fraction``.
+    """Hypothesis settings for a suite property: the run's example budget, scaled by ``fraction`` (one of
+    the named shares above, e.g. :data:`PER_CASE`; 1.0 for the whole budget).
 
     Under the budget plan every property gets the run's example count unscaled (one, unless ``--examples``).
     """

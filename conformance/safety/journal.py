@@ -54,7 +54,7 @@ def describe_methods(methods: Mapping[str, Mapping[str, Any]]) -> str:
     return ", ".join(parts) or "none"
 
 
-def comparable(methods: Mapping[str, Mapping[str, Any]]) -> Methods:
+def restorable_state(methods: Mapping[str, Mapping[str, Any]]) -> Methods:
     """The parts of a user's methods a restore brings back: numbers, and the mobile's settable SMS state."""
     out: Methods = {}
     for kind, item in methods.items():
@@ -221,7 +221,7 @@ class Journal:
         if user.id.lower() in self.users:
             return
         try:
-            methods = comparable(self.read(user))
+            methods = restorable_state(self.read(user))
         except (AssertionError, ToolError) as exc:  # SetupFailed is an AssertionError
             raise GuardRefusal(f"journal: cannot record {user.key}'s phone methods before writing ({exc}); "
                                "nothing was sent") from None
@@ -296,7 +296,7 @@ def restore_user(target: Target, user: User, original: Methods) -> RestoreOutcom
     prefix = GraphClient.user_prefix("id", user)
     try:
         token = target.admin_token(user)
-        current = comparable(target.state(user))
+        current = restorable_state(target.state(user))
         for operation, kind, number in plan_restore(current, original):
             method_id = PHONE_METHOD_IDS[kind]
             if operation == "delete":
@@ -314,7 +314,6 @@ def restore_user(target: Target, user: User, original: Methods) -> RestoreOutcom
             done.append(f"{operation}d {kind}" if operation != "create" else f"recreated {kind}")
         want_sms = original.get("mobile", {}).get("smsSignInState")
         if want_sms in SMS_SETTABLE:
-            target.settle()
             now_sms = target.state(user).get("mobile", {}).get("smsSignInState")
             if now_sms != want_sms:
                 action = "enableSmsSignIn" if want_sms == "ready" else "disableSmsSignIn"
@@ -323,8 +322,7 @@ def restore_user(target: Target, user: User, original: Methods) -> RestoreOutcom
                     outcome.problem = f"{action} answered {r.status_code}"
                     return outcome
                 done.append(action)
-        target.settle()
-        got = comparable(target.state(user))
+        got = restorable_state(target.state(user))
     except (TargetBroken, ToolError, AssertionError) as exc:
         outcome.problem = f"{type(exc).__name__}: {exc}"
         outcome.unreachable = isinstance(exc, TargetBroken) and exc.unanswered

@@ -22,7 +22,7 @@ from typing import Protocol
 READS = frozenset({"list", "get"})
 WRITES = frozenset({"create", "update", "delete", "enable", "disable"})
 OPERATIONS = ("list", "get", "create", "update", "delete", "enable", "disable")
-SELF_TARGETS = frozenset({"me", "self_id", "self_upn"})
+SELF_ADDRESSEES = frozenset({"me", "self_id", "self_upn"})
 
 SUCCESS_STATUS = {"list": 200, "get": 200, "create": 201, "update": 204, "delete": 204, "enable": 204,
                   "disable": 204}
@@ -72,7 +72,7 @@ class Context(Protocol):
     scopes: tuple[str, ...]
     app_roles: tuple[str, ...]
     directory_roles: tuple[str, ...]
-    target: str
+    addressee: str
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ def _readings(operation: str, ctx: Context, edition: str) -> list[_Reading]:
     held = ctx.app_roles if ctx.token_kind == "application" else ctx.scopes
     silent_family = any(p.split(".", 1)[0] in UNDOCUMENTED_FAMILIES[edition] for p in held)
     self_service = (edition == "current" and operation in ("create", "update") and ctx.token_kind == "delegated"
-                    and ctx.target in SELF_TARGETS)
+                    and ctx.addressee in SELF_ADDRESSEES)
     return [_Reading(g, s) for g in ((False, True) if silent_family else (False,))
             for s in ((False, True) if self_service else (False,))]
 
@@ -156,7 +156,7 @@ def _decide(operation: str, ctx: Context, edition: str, reading: _Reading) -> Ex
         return Expected(frozenset({401, 403}), "perm-personal-account-refused")
     write = operation in WRITES
     if kind == "application":
-        if ctx.target == "me":
+        if ctx.addressee == "me":
             return Expected(frozenset({400}), "perm-app-on-me-400", "BadRequest")
         levels = granted_levels(ctx.app_roles, edition, undocumented=reading.undocumented_grants)
         needed = "ReadWrite.All" if write else "Read.All"
@@ -165,7 +165,7 @@ def _decide(operation: str, ctx: Context, edition: str, reading: _Reading) -> Ex
         raise ValueError(f"unknown token kind {kind!r}")
     levels = granted_levels(ctx.scopes, edition, undocumented=reading.undocumented_grants)
     roles = frozenset(ctx.directory_roles)
-    if ctx.target in SELF_TARGETS:
+    if ctx.addressee in SELF_ADDRESSEES:
         if write and edition == "current" and operation in {"create", "update"} and not reading.self_service:
             return Expected(REFUSAL_OPEN_STATUSES, "perm-current-no-self-service")
         if write:
@@ -175,7 +175,7 @@ def _decide(operation: str, ctx: Context, edition: str, reading: _Reading) -> Ex
         return _denied("perm-other-needs-all-scope")
     if not roles & (WRITE_ROLES if write else READ_ROLES):
         return _denied("perm-other-needs-role")
-    if write and ctx.target == "privileged_user" and not roles & UNRESTRICTED_WRITE_ROLES:
+    if write and ctx.addressee == "privileged_target" and not roles & UNRESTRICTED_WRITE_ROLES:
         return Expected(REFUSAL_OPEN_STATUSES, "perm-auth-admin-not-on-privileged")
     return ok
 
@@ -191,7 +191,7 @@ def read_visibility(ctx: Context) -> str:
     roles = frozenset(ctx.directory_roles)
     if ctx.token_kind == "application":
         return "either"
-    if ctx.token_kind != "delegated" or ctx.target in SELF_TARGETS or roles & UNRESTRICTED_WRITE_ROLES:
+    if ctx.token_kind != "delegated" or ctx.addressee in SELF_ADDRESSEES or roles & UNRESTRICTED_WRITE_ROLES:
         return "full"
     if "global_reader" in roles:
         return "either"
@@ -205,6 +205,6 @@ def _denied(rule: str) -> Expected:
 def _success_rule(operation: str, ctx: Context) -> str:
     if ctx.token_kind == "application":
         return "perm-app-needs-role"
-    if ctx.target in SELF_TARGETS:
+    if ctx.addressee in SELF_ADDRESSEES:
         return "perm-self-write" if operation in WRITES else "perm-self-read"
     return "perm-other-needs-role"

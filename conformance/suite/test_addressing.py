@@ -39,7 +39,6 @@ def test_me_reads_and_writes_the_signed_in_user(target: Target, user_of, signed_
         new = fresh_number()
         r = target.client.update("/me", MOBILE, {"phoneNumber": new}, token, me=me)
         expect_status(r, 204, "updating /me's mobile")
-        target.settle()
         expect_number(target, me, "mobile", new, "after PATCH /me")
         expect_number(target, other, "mobile", theirs, "another user after PATCH /me")
 
@@ -57,7 +56,6 @@ def test_users_id_writes_that_user_and_no_one_else(target: Target, user_of) -> N
     r = target.client.update(GraphClient.user_prefix("id", subject), MOBILE, {"phoneNumber": new},
                              target.admin_token())
     expect_status(r, 204, "admin PATCH /users/{id}")
-    target.settle()
     expect_number(target, subject, "mobile", new, "PATCH /users/{id}")
     for u in (bystander, admin_user):
         assert snapshot(target, u) == keep[u.key], f"PATCH /users/{{id}} of {subject.key} changed {u.key}"
@@ -78,7 +76,6 @@ def test_users_upn_addresses_the_same_user_as_id(target: Target, user_of, form) 
     new = fresh_number()
     r = target.client.update(prefix, MOBILE, {"phoneNumber": new}, token)
     expect_status(r, 204, f"PATCH {prefix}")
-    target.settle()
     expect_number(target, subject, "mobile", new, f"PATCH {prefix}")
 
 

@@ -19,12 +19,13 @@ from conformance.spec.model import (
     AUTH_FAILURE_RULES,
     OPERATIONS,
     READS,
-    SELF_TARGETS,
+    SELF_ADDRESSEES,
     WRITES,
     expected_outcome,
     read_visibility,
 )
 from conformance.testing import (
+    PER_CASE,
     GraphClient,
     Target,
     describe_context,
@@ -38,32 +39,33 @@ from conformance.testing import (
 from strategies.methods import PHONE_METHOD_IDS
 from strategies.permissions import PermissionContext, permission_contexts
 
-OTHERS = ("ordinary_user", "privileged_user")
-ALL_TARGETS = (*sorted(SELF_TARGETS), *OTHERS)
+OTHERS = ("ordinary_target", "privileged_target")
+"""Addressees other than the caller: the profile roles of the users that stand for them."""
+ALL_ADDRESSEES = (*sorted(SELF_ADDRESSEES), *OTHERS)
 
-# rule -> (token kinds, targets, operations) whose contexts the rule decides
+# rule -> (token kinds, addressees, operations) whose contexts the rule decides
 PLAN: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
-    "perm-self-read": (("delegated",), tuple(sorted(SELF_TARGETS)), tuple(sorted(READS))),
-    "perm-self-write": (("delegated",), tuple(sorted(SELF_TARGETS)), tuple(sorted(WRITES))),
+    "perm-self-read": (("delegated",), tuple(sorted(SELF_ADDRESSEES)), tuple(sorted(READS))),
+    "perm-self-write": (("delegated",), tuple(sorted(SELF_ADDRESSEES)), tuple(sorted(WRITES))),
     "perm-other-needs-all-scope": (("delegated",), OTHERS, OPERATIONS),
     "perm-other-needs-role": (("delegated",), OTHERS, OPERATIONS),
-    "perm-auth-admin-not-on-privileged": (("delegated",), ("privileged_user",), tuple(sorted(WRITES))),
+    "perm-auth-admin-not-on-privileged": (("delegated",), ("privileged_target",), tuple(sorted(WRITES))),
     "perm-app-on-me-400": (("application",), ("me",), OPERATIONS),
     "perm-app-needs-role": (("application",), ("self_id", "self_upn", *OTHERS), OPERATIONS),
-    "perm-personal-account-refused": (("personal_account",), ALL_TARGETS, OPERATIONS),
-    "perm-current-no-self-service": (("delegated",), tuple(sorted(SELF_TARGETS)), ("create", "update")),
-    "auth-missing-401": (("none", "empty"), ALL_TARGETS, OPERATIONS),
-    "auth-malformed-401": (("malformed",), ALL_TARGETS, OPERATIONS),
-    "auth-expired-401": (("expired",), ALL_TARGETS, OPERATIONS),
-    "auth-not-yet-valid-401": (("not_yet_valid",), ALL_TARGETS, OPERATIONS),
-    "auth-bad-signature-401": (("bad_signature",), ALL_TARGETS, OPERATIONS),
-    "auth-wrong-audience-401": (("wrong_audience",), ALL_TARGETS, OPERATIONS),
+    "perm-personal-account-refused": (("personal_account",), ALL_ADDRESSEES, OPERATIONS),
+    "perm-current-no-self-service": (("delegated",), tuple(sorted(SELF_ADDRESSEES)), ("create", "update")),
+    "auth-missing-401": (("none", "empty"), ALL_ADDRESSEES, OPERATIONS),
+    "auth-malformed-401": (("malformed",), ALL_ADDRESSEES, OPERATIONS),
+    "auth-expired-401": (("expired",), ALL_ADDRESSEES, OPERATIONS),
+    "auth-not-yet-valid-401": (("not_yet_valid",), ALL_ADDRESSEES, OPERATIONS),
+    "auth-bad-signature-401": (("bad_signature",), ALL_ADDRESSEES, OPERATIONS),
+    "auth-wrong-audience-401": (("wrong_audience",), ALL_ADDRESSEES, OPERATIONS),
 }
 
 def _ctx(kind: str = "delegated", scopes: tuple[str, ...] = (), roles: tuple[str, ...] = (),
-         app_roles: tuple[str, ...] = (), target: str = "ordinary_user") -> PermissionContext:
+         app_roles: tuple[str, ...] = (), addressee: str = "ordinary_target") -> PermissionContext:
     return PermissionContext(token_kind=kind, scopes=scopes, app_roles=app_roles, directory_roles=roles,
-                             target=target)
+                             addressee=addressee)
 
 
 _RW, _R = ("UserAuthenticationMethod.ReadWrite",), ("UserAuthenticationMethod.Read",)
@@ -81,24 +83,26 @@ def _broken(kind: str) -> list[tuple[PermissionContext, str]]:
 
 BOUNDARIES: dict[str, list[tuple[PermissionContext, str]]] = {
     # the contexts one step either side of each rule's line, each sent on every run
-    "perm-self-read": [(_ctx(target="me"), "list"), (_ctx(scopes=_R, target="self_upn"), "get"),
-                       (_ctx(scopes=_PHONE_R, target="me"), "list")],
-    "perm-self-write": [(_ctx(scopes=_R, target="me"), "delete"), (_ctx(scopes=_RW, target="self_id"), "delete"),
-                        (_ctx(scopes=_RW, target="me"), "disable"), (_ctx(scopes=_PHONE_RW, target="me"), "delete")],
+    "perm-self-read": [(_ctx(addressee="me"), "list"), (_ctx(scopes=_R, addressee="self_upn"), "get"),
+                       (_ctx(scopes=_PHONE_R, addressee="me"), "list")],
+    "perm-self-write": [(_ctx(scopes=_R, addressee="me"), "delete"),
+                        (_ctx(scopes=_RW, addressee="self_id"), "delete"),
+                        (_ctx(scopes=_RW, addressee="me"), "disable"),
+                        (_ctx(scopes=_PHONE_RW, addressee="me"), "delete")],
     "perm-other-needs-all-scope": [(_ctx(scopes=_RW, roles=_PAA), "update"), (_ctx(scopes=_R, roles=_PAA), "list"),
                                    (_ctx(scopes=_RWA, roles=_PAA), "update")],
     "perm-other-needs-role": [(_ctx(scopes=_RWA), "update"), (_ctx(scopes=_RWA, roles=("global_reader",)), "delete"),
                               (_ctx(scopes=_RWA, roles=_AA), "update"), (_ctx(scopes=_RA), "list")],
-    "perm-auth-admin-not-on-privileged": [(_ctx(scopes=_RWA, roles=_AA, target="privileged_user"), "update"),
-                                          (_ctx(scopes=_RWA, roles=_PAA, target="privileged_user"), "update")],
-    "perm-app-on-me-400": [(_ctx("application", app_roles=_RWA, target="me"), "update")],
+    "perm-auth-admin-not-on-privileged": [(_ctx(scopes=_RWA, roles=_AA, addressee="privileged_target"), "update"),
+                                          (_ctx(scopes=_RWA, roles=_PAA, addressee="privileged_target"), "update")],
+    "perm-app-on-me-400": [(_ctx("application", app_roles=_RWA, addressee="me"), "update")],
     "perm-app-needs-role": [(_ctx("application"), "update"), (_ctx("application", app_roles=_RA), "delete"),
                             (_ctx("application", app_roles=_RWA), "update"),
                             (_ctx("application", app_roles=_PHONE_RWA), "update")],
     "perm-personal-account-refused": _broken("personal_account"),
-    "perm-current-no-self-service": [(_ctx(scopes=_RWA, roles=_PAA, target="me"), "update"),
-                                     (_ctx(scopes=_RW, target="self_id"), "create"),
-                                     (_ctx(scopes=_RW, target="me"), "update")],
+    "perm-current-no-self-service": [(_ctx(scopes=_RWA, roles=_PAA, addressee="me"), "update"),
+                                     (_ctx(scopes=_RW, addressee="self_id"), "create"),
+                                     (_ctx(scopes=_RW, addressee="me"), "update")],
 }
 for _kind, _rule in AUTH_FAILURE_RULES.items():
     BOUNDARIES.setdefault(_rule, []).extend(_broken(_kind))
@@ -108,12 +112,12 @@ SMOKE: set[str] = set()  # the smoke plan's permission denial is test_http's 403
 
 
 def _addressed(target: Target, user_of, ctx, caller):
-    """The user a context's target names, and the path prefix that addresses them."""
-    if ctx.target == "me":
+    """The user a context's addressee names, and the path prefix that addresses them."""
+    if ctx.addressee == "me":
         return caller, "/me"
-    if ctx.target in ("self_id", "self_upn"):
-        return caller, GraphClient.user_prefix("id" if ctx.target == "self_id" else "upn", caller)
-    user = user_of("ordinary_target" if ctx.target == "ordinary_user" else "privileged_target")
+    if ctx.addressee in ("self_id", "self_upn"):
+        return caller, GraphClient.user_prefix("id" if ctx.addressee == "self_id" else "upn", caller)
+    user = user_of(ctx.addressee)  # the other addressees are profile roles
     return user, GraphClient.user_prefix("id", user)
 
 
@@ -139,15 +143,16 @@ def _params():
 
 
 @pytest.mark.parametrize("rule", list(_params()))
-@suite_settings(0.5)
+@suite_settings(PER_CASE)
 @given(data=st.data())
 def test_operation_under_context_matches_the_rule_model(target: Target, user_of, observe, rule, data) -> None:
     """The target answers what the rule model says; a refusal changes nothing; a success takes effect.
 
     Under the budget plan the boundaries below already send each rule's edges once; this draws few contexts.
     """
-    kinds, targets, operations = PLAN[rule]
-    drawn = st.tuples(permission_contexts(token_kinds=list(kinds), targets=list(targets)), st.sampled_from(operations))
+    kinds, addressees, operations = PLAN[rule]
+    drawn = st.tuples(permission_contexts(token_kinds=list(kinds), addressees=list(addressees)),
+                      st.sampled_from(operations))
     ctx, operation = data.draw(drawn, label="context, operation")
     expected = expected_outcome(operation, ctx, target.edition)
     assume(expected.rule == rule or expected.allowed)
@@ -188,10 +193,8 @@ def _check(target: Target, user_of, observe, ctx: PermissionContext, operation: 
                 edition=target.edition, status=r.status_code, code=error_code(r))
     if not 200 <= r.status_code < 300:
         expect_error_envelope(r, expected.code)
-        target.settle()
         expect_unchanged(target, user, before, where)
         return
-    target.settle()
     _expect_effect(target, user, operation, before, r, read_visibility(ctx), where)
 
 
@@ -242,7 +245,7 @@ def test_authentication_administrator_sees_masked_numbers(target: Target, user_o
     Asserted: the method is there and its number is not given away; the shape shown is recorded.
     """
     ctx = PermissionContext(token_kind="delegated", scopes=("UserAuthenticationMethod.Read.All",), app_roles=(),
-                            directory_roles=("authentication_administrator",), target="ordinary_user")
+                            directory_roles=("authentication_administrator",), addressee="ordinary_target")
     if not target.provider.supports(ctx):
         pytest.skip(f"the profile's tokens cannot stand for {describe_context(ctx)}")
     user = user_of("ordinary_target")

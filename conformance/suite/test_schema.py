@@ -19,7 +19,15 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from conformance import OPENAPI_SPEC
-from conformance.testing import Target, expect_unchanged, fresh_number, in_budget_plan, snapshot, suite_settings
+from conformance.testing import (
+    PER_CASE,
+    Target,
+    expect_unchanged,
+    fresh_number,
+    in_budget_plan,
+    snapshot,
+    suite_settings,
+)
 
 SPEC = OPENAPI_SPEC
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -28,7 +36,7 @@ FORMS = itertools.cycle(["id", "upn"])
 
 
 def _config(mode: str) -> schemathesis.Config:
-    examples = suite_settings(0.5).max_examples  # schemathesis reads its own budget, not @settings
+    examples = suite_settings(PER_CASE).max_examples  # schemathesis reads its own budget, not @settings
     raw: dict = {"generation": {"mode": mode, "deterministic": True, "database": "none", "max-examples": examples}}
     if in_budget_plan():  # the coverage phase enumerates every boundary of the schema: dozens of requests each
         raw["phases"] = {"coverage": {"enabled": False}}
@@ -41,7 +49,7 @@ NEGATIVE = schemathesis.openapi.from_path(SPEC, config=_config("negative"))
 
 @pytest.mark.rule("schema-conformance")
 @schemathesis.pytest.parametrize(positive=POSITIVE, negative=NEGATIVE)
-@suite_settings(0.5)
+@suite_settings(PER_CASE)
 def test_answers_match_the_description(case: schemathesis.Case, target: Target, user_of) -> None:
     """Each answer has a documented status, content type and body shape, and is never a 5xx."""
     if case.method.upper() != "GET" and target.profile.mode == "readonly":
@@ -57,5 +65,4 @@ def test_answers_match_the_description(case: schemathesis.Case, target: Target, 
     response = case.call_and_validate(base_url=target.base_url, session=target.client.session,
                                       headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
     if case.method.upper() != "GET" and response.status_code >= 400:
-        target.settle()
         expect_unchanged(target, user, before, f"a rejected {case.method.upper()} {case.path}")

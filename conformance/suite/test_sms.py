@@ -38,18 +38,15 @@ def test_changing_the_mobile_registers_it_for_sms_sign_in(target: Target, user_o
     target.reset(user, {"mobile": fresh_number()})
     prefix, token = GraphClient.user_prefix("id", user), target.admin_token()
     expect_status(target.client.action(prefix, MOBILE, "disableSmsSignIn", token), 204, "disabling SMS sign-in")
-    target.settle()
     assert _state(target, user) == "notEnabled", "disableSmsSignIn did not leave notEnabled"
     expect_status(target.client.update(prefix, MOBILE, {"phoneNumber": fresh_number()}, token), 204,
                   "changing the mobile")
-    target.settle()
     assert _state(target, user) == "ready", (
         f"after a change to a unique number, smsSignInState is {_state(target, user)!r}, not ready")
     taken = fresh_number()
     target.reset(other, {"mobile": taken})
     expect_status(target.client.update(prefix, MOBILE, {"phoneNumber": taken}, token), 204,
                   "changing the mobile to another user's number")
-    target.settle()
     assert _state(target, user) == "phoneNumberNotUnique", (
         f"a number another user holds gives {_state(target, user)!r}, not phoneNumberNotUnique")
 
@@ -82,11 +79,9 @@ def test_enable_and_disable_sms_sign_in_on_the_mobile(target: Target, user_of) -
     for name in ("microsoft.graph.disableSmsSignIn", "disableSmsSignIn"):
         r = target.client.action(prefix, MOBILE, name, token)
         expect_status(r, 204, name)
-        target.settle()
         assert _state(target, user) == "notEnabled", f"after {name}: {_state(target, user)!r}"
     r = target.client.action(prefix, MOBILE, "enableSmsSignIn", token)
     expect_status(r, 204, "enableSmsSignIn on a unique mobile")
-    target.settle()
     assert _state(target, user) == "ready", f"after enableSmsSignIn: {_state(target, user)!r}"
 
 

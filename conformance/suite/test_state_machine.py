@@ -15,6 +15,7 @@ from hypothesis.stateful import (
 
 from conformance.testing import (
     CONFLICT_FAMILY,
+    PER_SEQUENCE,
     VALIDATION_FAMILY,
     GraphClient,
     Target,
@@ -112,7 +113,6 @@ class PhoneSlots(RuleBasedStateMachine):
     @invariant()
     def target_equals_model(self) -> None:
         """The target's list holds exactly the model's numbers under their types' fixed ids."""
-        self.target.settle()
         state = self.target.state(self.user)
         got = {t: item.get("phoneNumber") for t, item in state.items()}
         assert got == self.model, f"the target holds {got}, the model {self.model}"
@@ -125,4 +125,4 @@ def test_phone_slots_follow_the_model(target: Target, user_of) -> None:
     """Random sequences of moves on one user keep the target equal to the slot model."""
     machine = type("BoundPhoneSlots", (PhoneSlots,), {"target": target, "user": user_of("ordinary_target")})
     steps = budget.STATE_MACHINE_STEPS if in_budget_plan() else 10
-    run_state_machine_as_test(machine, settings=suite_settings(0.5, stateful_step_count=steps))
+    run_state_machine_as_test(machine, settings=suite_settings(PER_SEQUENCE, stateful_step_count=steps))

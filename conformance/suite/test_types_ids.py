@@ -7,8 +7,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance.testing import (
+    FEW_BEHAVIOURS,
     NOT_FOUND_FAMILY,
     VALIDATION_FAMILY,
+    WIDENS_EXHAUSTIVE,
     GraphClient,
     Target,
     error_code,
@@ -41,7 +43,6 @@ def test_each_type_lives_under_its_fixed_id(target: Target, user_of, phone_type,
     r = target.client.create(prefix, {"phoneNumber": fresh_number(), "phoneType": phone_type}, token)
     expect_status(r, 201, f"creating a {phone_type}")
     assert r.json().get("id") == method_id, f"a created {phone_type} has id {r.json().get('id')}, not {method_id}"
-    target.settle()
     g = target.client.get(prefix, method_id, token)
     expect_status(g, 200, f"getting {phone_type} by its id")
     assert g.json().get("phoneType") == phone_type, f"id {method_id} holds a {g.json().get('phoneType')}"
@@ -50,7 +51,7 @@ def test_each_type_lives_under_its_fixed_id(target: Target, user_of, phone_type,
 
 
 @pytest.mark.rule("phone-type-unknown-rejected")
-@suite_settings(0.5)
+@suite_settings(FEW_BEHAVIOURS)
 @given(bad_type=unknown_phone_types(case_variants=False), operation=st.sampled_from(["create", "update"]))
 def test_unknown_phone_type_is_rejected(target: Target, user_of, observe, bad_type, operation) -> None:
     """A phoneType that is not one of the three (case-sensitive) is rejected and nothing changes."""
@@ -78,7 +79,6 @@ def test_open_phone_type_spellings_are_recorded(target: Target, user_of, observe
     r = target.client.create(GraphClient.user_prefix("id", user), {"phoneNumber": fresh_number(),
                              "phoneType": spelling}, target.admin_token())
     observe("phone-type-spelling", value=spelling, status=r.status_code, code=error_code(r))
-    target.settle()
     if 200 <= r.status_code < 300:
         assert set(target.numbers(user)) <= set(PHONE_TYPES), f"{spelling!r} stored a non-canonical type"
     else:
@@ -110,7 +110,7 @@ def test_absent_method_answers_404_and_creates_nothing(target: Target, user_of, 
 
 
 @pytest.mark.rule("method-absent-404")
-@suite_settings(0.3)
+@suite_settings(WIDENS_EXHAUSTIVE)
 @given(method_id=unknown_method_ids(), operation=st.sampled_from(["get", "update", "delete"]))
 def test_unknown_method_id_answers_404(target: Target, user_of, method_id, operation) -> None:
     """A well-formed GUID that is none of the three fixed ids names no method: 404, nothing changes."""
@@ -123,7 +123,7 @@ def test_unknown_method_id_answers_404(target: Target, user_of, method_id, opera
 
 
 @pytest.mark.rule("method-absent-404")
-@suite_settings(0.3)
+@suite_settings(WIDENS_EXHAUSTIVE)
 @given(method_id=malformed_method_ids())
 def test_malformed_method_id_is_rejected(target: Target, user_of, observe, method_id) -> None:
     """An id that is not a GUID names no method: 400 or 404 (the facts leave which open), nothing changes."""

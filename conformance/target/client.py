@@ -1,7 +1,8 @@
 """The suite's one HTTP client for Graph phone methods.
 
 A ``requests.Session`` with: retries of 429/503/504 that honour ``Retry-After`` within a bound, a
-request budget, an optional write guard, and a record of every exchange with tokens redacted.
+request budget, an optional write guard, a record of every exchange with tokens redacted, and the
+consistency wait of replicated targets (the first read after a write waits until ``settle_s`` after it).
 
 The guard and the budget sit at the last point before the socket: the session's transport adapter,
 which sees every request actually sent (through :meth:`GraphClient.request`, or on the session
@@ -34,6 +35,8 @@ from conformance.target.profile import User
 
 PHONE_METHODS = "/authentication/phoneMethods"
 RETRY_STATUSES = frozenset({429, 503, 504})
+WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+READ_METHODS = frozenset({"GET"})
 _MISSING: Any = object()
 
 
@@ -154,11 +157,20 @@ class _GuardedAdapter(HTTPAdapter):
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         """Guard the request as it will go out (its own Authorization header) and count it, then send it."""
         self._client._before_send(request)
-        return super().send(request, *args, **kwargs)
+        try:
+            return super().send(request, *args, **kwargs)
+        finally:
+            self._client._after_send(request)
 
 
 class GraphClient:
-    """Talks to one target over HTTP; knows it only by its base URL."""
+    """Talks to one target over HTTP; knows it only by its base URL.
+
+    ``settle_s`` is the consistency wait of a replicated target: a read (GET) sent after a write
+    (POST/PATCH/PUT/DELETE) waits until ``settle_s`` has passed since that write's answer, once per
+    write; further reads, and every read when ``settle_s`` is 0, go out at once. ``clock`` and ``sleep``
+    are the time source and the pause (replaceable in tests).
+    """
 
     def __init__(
         self,
@@ -169,6 +181,9 @@ class GraphClient:
         guard: Callable[[str, str, User | None], None] | None = None,
         timeout_s: float = 30.0,
         keep: int = 64,
+        settle_s: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.session: requests.Session = NoRedirectSession()
@@ -176,6 +191,10 @@ class GraphClient:
         self.retry = retry or RetryPolicy()
         self.guard = guard
         self.timeout_s = timeout_s
+        self.settle_s = settle_s
+        self.clock = clock
+        self.sleep = sleep
+        self._written_at: float | None = None
         self.requests_sent = 0
         self.exchanges: deque[Exchange] = deque(maxlen=keep)
         self.listeners: list[Callable[[Exchange], None]] = []
@@ -277,7 +296,12 @@ class GraphClient:
         return self.guard(method, path, me, anonymous=not token)
 
     def _before_send(self, request: requests.PreparedRequest) -> None:
-        """Guard and count a request at the transport: the method, URL and Authorization header it carries."""
+        """Guard and count a request at the transport: the method, URL and Authorization header it carries.
+
+        A read that follows a write first waits for the target to settle (:meth:`await_consistency`).
+        """
+        if str(request.method or "GET").upper() in READ_METHODS:
+            self.await_consistency()
         url = request.url or ""
         path = url[len(self.base_url):] if url.startswith(self.base_url) else url
         auth = request.headers.get("Authorization")
@@ -293,6 +317,20 @@ class GraphClient:
         if self.budget and self.requests_sent >= self.budget:
             raise BudgetExhausted(f"request budget of {self.budget} spent")
         self.requests_sent += 1
+
+    def _after_send(self, request: requests.PreparedRequest) -> None:
+        """Remember when a write went out and was answered (or failed): the next read settles from then."""
+        if str(request.method or "").upper() in WRITE_METHODS:
+            self._written_at = self.clock()
+
+    def await_consistency(self) -> None:
+        """Wait until ``settle_s`` has passed since the last write, once per write (no write, no wait)."""
+        written, self._written_at = self._written_at, None
+        if written is None or not self.settle_s:
+            return
+        remaining = written + self.settle_s - self.clock()
+        if remaining > 0:
+            self.sleep(remaining)
 
     def _record(self, method: str, url: str, hdrs: dict[str, str], body: str | bytes | None,
                 response: requests.Response, started: float) -> None:

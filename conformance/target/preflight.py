@@ -66,10 +66,10 @@ def token_sources(profile: TargetProfile, provider: TokenProvider) -> list[tuple
     out = []
     for e in profile.auth.static_tokens:
         user = profile.users.get(e.user) if e.user else None
-        target = "ordinary_user" if e.kind == "application" else "me"
+        addressee = "ordinary_target" if e.kind == "application" else "me"
         try:
             ctx = PermissionContext(token_kind=e.kind, scopes=e.scopes, app_roles=e.app_roles,  # type: ignore[arg-type]
-                                    directory_roles=e.directory_roles, target=target)
+                                    directory_roles=e.directory_roles, addressee=addressee)
         except InvalidArgument as exc:
             raise CredentialError(f"[[auth.static]] {e.name}: {exc}") from None
         out.append((e.name, ctx, user))

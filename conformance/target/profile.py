@@ -5,8 +5,9 @@ mode (readonly, smoke, full) and a request budget. Secrets come from the environ
 embedded emulator's own throwaway secret is the one exception.
 
 Safety settings in ``[target]``: ``journal`` (snapshot users before the first write and restore them
-at the end; always on for tenants), ``journal_dir``, ``settle_s`` (pause after a write),
-``consistency_timeout_s`` (how long a read after a write polls for the write to show),
+at the end; always on for tenants), ``journal_dir``, ``settle_s`` (the first read after a write waits
+until this long after it), ``consistency_timeout_s`` (how long a read after a write polls for the write
+to show),
 ``retry_attempts``, ``retry_max_wait_s`` and ``retry_budget`` (throttling, per request and per run).
 ``[auth.msal]`` is validated here too (see :mod:`conformance.target.auth.msal_tokens`).
 """

@@ -5,9 +5,10 @@ the Graph API itself, as a Privileged Authentication Administrator.
 
 This layer knows nothing of the safety machinery: :class:`conformance.safety.guarded.GuardedTarget`
 arms the client with the write guard (writes only to the profile's test users, none in readonly mode)
-and, for tenants, the journal; every target a run uses is built that way. On targets that replicate
-(``consistency_timeout_s`` > 0), a read of a user after a successful
-write polls, for a bounded time, until the write shows.
+and, for tenants, the journal; every target a run uses is built that way. On targets that replicate,
+the first read after a write waits until the profile's ``settle_s`` has passed since it (in the
+client, :class:`~conformance.target.client.GraphClient`), and, with ``consistency_timeout_s`` > 0, a read
+of a user after a successful write polls, for a bounded time, until the write shows.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import requests
 from conformance.target.auth.providers import ADMIN_CONTEXT, SELF_CONTEXT, TokenProvider, make_provider
 from conformance.target.client import PHONE_METHODS, GraphClient, RetryPolicy, TargetBroken
 from conformance.target.numbers import fresh_number
-from conformance.target.profile import TargetProfile, User
+from conformance.target.profile import ROLES, TargetProfile, User
 from strategies.methods import PHONE_METHOD_IDS, TYPE_FOR_ID
 from strategies.permissions import PermissionContext
 
@@ -37,7 +38,12 @@ class SetupFailed(AssertionError):
 
 
 class RoleMissing(LookupError):
-    """The profile names no user for a role a test needs."""
+    """The profile names no user for a role a test needs (the test is skipped with this reason)."""
+
+
+class UnknownRole(ValueError):
+    """A role name the suite does not know (not in :data:`conformance.target.profile.ROLES`): a bug in
+    the test that asks for it, never a reason to skip."""
 
 
 @dataclass
@@ -50,7 +56,6 @@ class Target:
     worker: int = 0
     provider: TokenProvider = field(init=False)
     client: GraphClient = field(init=False)
-    settle_s: float = 0.0
     record: bool = True
     frugal: bool = False
 
@@ -62,14 +67,20 @@ class Target:
         self._tokens: dict[tuple[PermissionContext, str | None], str | None] = {}
         self._last_read: tuple[str, int, dict[str, dict[str, Any]]] | None = None
         self._pending: dict[str, tuple[float, dict[str, str | None]]] = {}
-        self.client = GraphClient(self.base_url, budget=profile.request_budget, retry=retry)
-        self.settle_s = profile.settle_s
+        self.client = GraphClient(self.base_url, budget=profile.request_budget, retry=retry,
+                                  settle_s=profile.settle_s)
         if profile.consistency_timeout_s > 0:
             self.client.write_observers.append(self._expect_write)
 
     # -- users and tokens -------------------------------------------------------------------------
     def user(self, role: str) -> User:
-        """This worker's user for ``role``; raises :class:`RoleMissing` when the profile has none."""
+        """This worker's user for ``role``.
+
+        Raises :class:`UnknownRole` for a name that is not a role at all (a misspelling), and
+        :class:`RoleMissing` when the profile names no user for a known role.
+        """
+        if role not in ROLES:
+            raise UnknownRole(f"unknown role {role!r} (known: {', '.join(ROLES)})")
         if not self.profile.has_role(role):
             raise RoleMissing(f"profile {self.profile.name!r} names no {role} user")
         return self.profile.user_for(role, self.worker)
@@ -207,15 +218,9 @@ class Target:
                 r = self.client.create(prefix, {"phoneNumber": want[kind], "phoneType": kind}, token)
                 if r.status_code not in (200, 201):
                     raise SetupFailed(f"setup: creating {user.key}'s {kind} answered {r.status_code}")
-        self.settle()
         got = self.numbers(user)
         if got != want:
             raise SetupFailed(f"setup: {user.key} should hold {sorted(want)} but holds {sorted(got)}")
-
-    def settle(self) -> None:
-        """Give a replicated target time to converge after a write (no-op on emulators)."""
-        if self.settle_s:
-            time.sleep(self.settle_s)
 
     # -- restores ---------------------------------------------------------------------------------
     @contextlib.contextmanager

@@ -17,6 +17,8 @@ from typing import Any
 import requests
 from emukit import IDS, TYPES, USERS
 
+from emulator.faults import FaultName
+
 THREADS, OPS_PER_THREAD = 8, 500
 SHARED = ("adele", "alex", "carol", "paula")
 ABSENT = "<absent>"
@@ -122,7 +124,7 @@ def test_mixed_concurrent_operations_keep_invariants_and_lose_no_write(api: Any,
 
 def test_the_check_catches_lost_writes(start: Any, mint_token: Any) -> None:
     """Sanity check of the checker: with a fault that drops PATCHes, writes are reported lost."""
-    api = start(faults=["update-not-stored"])
+    api = start(faults=[FaultName.UPDATE_NOT_STORED])
     token = mint_token(app_roles=["UserAuthenticationMethod.ReadWrite.All"])
     _, lost, _ = run_mix(api, token, 2, 150)
     assert lost

@@ -18,7 +18,9 @@ from emukit import PROFILE, SECRET, TENANT
 
 from emulator.app import create_app
 from emulator.config import DEFAULT_PROFILE, ConfigError, load_config
+from emulator.faults import FaultName
 from emulator.server import RunningEmulator, start_in_thread
+from emulator.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 LOOPBACK = requests.Session()
@@ -48,12 +50,20 @@ def test_default_profile_loads() -> None:
     assert config.tenant_id == "5f1c6a47-2b1d-4e8e-9b0a-7c3f2e9d1a10"
 
 
+def test_the_config_is_the_settings_the_request_modules_read() -> None:
+    config = load_config(overrides={"gray": "accept", "edition": "current"})
+    assert isinstance(config, Settings)
+    assert (config.edition, config.gray, config.choice("gray")) == ("current", "accept", "accept")
+
+
 def test_overrides_win() -> None:
     config = load_config(PROFILE, {"edition": "current", "gray": "accept", "faults": ["id-swap"],
                                    "throttle_per_second": 7, "latency_ms": 1.5, "secret": "s3cr3t"})
     assert (config.edition, config.gray, config.throttle_per_second, config.latency_ms, config.secret) == (
         "current", "accept", 7, 1.5, "s3cr3t")
-    assert config.faulty("id-swap") and config.fault("id-swap") and not config.faulty("create-returns-200")
+    assert config.faults == {FaultName.ID_SWAP}  # a profile's string names the enum member
+    assert (config.faulty(FaultName.ID_SWAP) and config.fault(FaultName.ID_SWAP)
+            and not config.faulty(FaultName.CREATE_RETURNS_200))
 
 
 def test_none_valued_overrides_are_ignored() -> None:
@@ -202,7 +212,7 @@ def test_cli_bad_profile_exits_2_with_one_line(args: tuple[str, ...]) -> None:
 
 def test_cli_serves_until_terminated(mint_token: Any) -> None:
     secret = "cli-secret-0123456789abcdef0123456789abcdef"
-    args = ["--profile", str(PROFILE), "--port", "0", "--edition", "current", "--fault", "create-returns-200",
+    args = ["--profile", str(PROFILE), "--port", "0", "--edition", "current", "--fault", FaultName.CREATE_RETURNS_200,
             "--secret", secret]
     proc = subprocess.Popen([sys.executable, "-m", "emulator", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, cwd=REPO)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from emukit import ALTERNATE_ID, MOBILE_ID, OFFICE_ID, PERSONAL_TENANT, USERS
 
-from emulator.faults import FAULTS, Fault
+from emulator.faults import FAULTS, Fault, FaultName
 
 RULES_DOC = Path(__file__).resolve().parents[2] / "docs" / "rules-and-faults.md"
 R, RW, RA, RWA = ("UserAuthenticationMethod.Read", "UserAuthenticationMethod.ReadWrite",
@@ -72,96 +72,96 @@ def idempotent_patch(api: Any, mint: Any) -> object:
     return [status(api.patch("carol", MOBILE_ID, {"phoneNumber": NEW})) for _ in range(2)]
 
 
-PROBES: dict[str, tuple[dict[str, object], Probe]] = {
+PROBES: dict[FaultName, tuple[dict[str, object], Probe]] = {
     # name: (overrides for both runs, probe)
-    "update-returns-200-body": ({}, lambda api, mint: (status(r := api.patch("carol", MOBILE_ID, {
+    FaultName.UPDATE_RETURNS_200_BODY: ({}, lambda api, mint: (status(r := api.patch("carol", MOBILE_ID, {
         "phoneNumber": NEW})), r.content)),
-    "update-not-stored": ({}, patch_then_get({"phoneNumber": NEW})),
-    "update-stale-read": ({}, patch_then_get({"phoneNumber": NEW})),
-    "accept-no-plus": ({}, create_status("14255550100")),
-    "accept-letters": ({}, create_status("+1 425555ABCD")),
-    "accept-null-number": ({}, create_status(None)),
-    "reject-extension": ({}, create_status("+1 4255550100x123")),
-    "drop-extension": ({}, patch_then_get({"phoneNumber": "+1 4255550100x123"})),
-    "partial-write-on-invalid": ({}, lambda api, mint: (
+    FaultName.UPDATE_NOT_STORED: ({}, patch_then_get({"phoneNumber": NEW})),
+    FaultName.UPDATE_STALE_READ: ({}, patch_then_get({"phoneNumber": NEW})),
+    FaultName.ACCEPT_NO_PLUS: ({}, create_status("14255550100")),
+    FaultName.ACCEPT_LETTERS: ({}, create_status("+1 425555ABCD")),
+    FaultName.ACCEPT_NULL_NUMBER: ({}, create_status(None)),
+    FaultName.REJECT_EXTENSION: ({}, create_status("+1 4255550100x123")),
+    FaultName.DROP_EXTENSION: ({}, patch_then_get({"phoneNumber": "+1 4255550100x123"})),
+    FaultName.PARTIAL_WRITE_ON_INVALID: ({}, lambda api, mint: (
         status(api.patch("carol", MOBILE_ID, {"phoneNumber": "14255550100"})),
         api.phones("carol")["mobile"]["phoneNumber"])),
-    "type-change-accepted": ({}, lambda api, mint: status(api.patch("carol", MOBILE_ID, office()))),
-    "type-change-applied": ({}, lambda api, mint: (
+    FaultName.TYPE_CHANGE_ACCEPTED: ({}, lambda api, mint: status(api.patch("carol", MOBILE_ID, office()))),
+    FaultName.TYPE_CHANGE_APPLIED: ({}, lambda api, mint: (
         status(api.patch("carol", MOBILE_ID, office())),
         api.get("carol", MOBILE_ID).json().get("phoneType"))),
-    "same-type-rejected": ({}, lambda api, mint: status(api.patch("carol", MOBILE_ID, {
+    FaultName.SAME_TYPE_REJECTED: ({}, lambda api, mint: status(api.patch("carol", MOBILE_ID, {
         "phoneNumber": NEW, "phoneType": "mobile"}))),
-    "unknown-type-accepted": ({}, lambda api, mint: status(api.create("adele", {
+    FaultName.UNKNOWN_TYPE_ACCEPTED: ({}, lambda api, mint: status(api.create("adele", {
         "phoneNumber": NEW, "phoneType": "fax"}))),
-    "id-swap": ({}, lambda api, mint: api.create("adele", office()).json()["id"]),
-    "patch-upsert": ({}, lambda api, mint: status(api.patch("adele", OFFICE_ID, {"phoneNumber": NEW}))),
-    "unknown-id-200": ({}, lambda api, mint: status(api.get("carol", UNKNOWN_GUID))),
-    "upn-not-resolved": ({}, lambda api, mint: status(api.list(USERS["alex"]["upn"]))),
-    "confused-deputy": ({}, confused_deputy),
-    "me-wrong-user": ({}, lambda api, mint: api.list("me", mint("alex", scopes=R)).json()["value"]),
-    "skip-role-check": ({}, as_caller(
+    FaultName.ID_SWAP: ({}, lambda api, mint: api.create("adele", office()).json()["id"]),
+    FaultName.PATCH_UPSERT: ({}, lambda api, mint: status(api.patch("adele", OFFICE_ID, {"phoneNumber": NEW}))),
+    FaultName.UNKNOWN_ID_200: ({}, lambda api, mint: status(api.get("carol", UNKNOWN_GUID))),
+    FaultName.UPN_NOT_RESOLVED: ({}, lambda api, mint: status(api.list(USERS["alex"]["upn"]))),
+    FaultName.CONFUSED_DEPUTY: ({}, confused_deputy),
+    FaultName.ME_WRONG_USER: ({}, lambda api, mint: api.list("me", mint("alex", scopes=R)).json()["value"]),
+    FaultName.SKIP_ROLE_CHECK: ({}, as_caller(
         "adele", lambda api, t: api.patch("alex", MOBILE_ID, {"phoneNumber": NEW}, t), scopes=RWA)),
-    "auth-admin-on-privileged": ({}, as_caller(
+    FaultName.AUTH_ADMIN_ON_PRIVILEGED: ({}, as_caller(
         "aaron", lambda api, t: api.patch("henrietta", MOBILE_ID, {"phoneNumber": NEW}, t), scopes=RWA)),
-    "self-scope-on-other": ({}, as_caller(
+    FaultName.SELF_SCOPE_ON_OTHER: ({}, as_caller(
         "patti", lambda api, t: api.patch("alex", MOBILE_ID, {"phoneNumber": NEW}, t), scopes=RW)),
-    "app-on-me-allowed": ({}, lambda api, mint: status(api.list("me", mint(app_roles=[RWA])))),
-    "app-missing-role-accepted": ({}, lambda api, mint: status(api.list("alex", mint(app_roles=[])))),
-    "personal-account-accepted": ({}, as_caller("adele", lambda api, t: api.list("me", t), scopes=R,
+    FaultName.APP_ON_ME_ALLOWED: ({}, lambda api, mint: status(api.list("me", mint(app_roles=[RWA])))),
+    FaultName.APP_MISSING_ROLE_ACCEPTED: ({}, lambda api, mint: status(api.list("alex", mint(app_roles=[])))),
+    FaultName.PERSONAL_ACCOUNT_ACCEPTED: ({}, as_caller("adele", lambda api, t: api.list("me", t), scopes=R,
                                                 tid=PERSONAL_TENANT)),
-    "self-write-denied": ({}, as_caller("adele", lambda api, t: api.create("me", office(), t), scopes=RW)),
-    "self-read-denied": ({}, as_caller("adele", lambda api, t: api.list("me", t), scopes=R)),
-    "self-service-refused-but-stored": ({"edition": "current"}, lambda api, mint: (
+    FaultName.SELF_WRITE_DENIED: ({}, as_caller("adele", lambda api, t: api.create("me", office(), t), scopes=RW)),
+    FaultName.SELF_READ_DENIED: ({}, as_caller("adele", lambda api, t: api.list("me", t), scopes=R)),
+    FaultName.SELF_SERVICE_REFUSED_BUT_STORED: ({"edition": "current"}, lambda api, mint: (
         status(api.patch("alex", MOBILE_ID, {"phoneNumber": NEW}, mint("alex", scopes=RW))),
         api.phones("alex")["mobile"]["phoneNumber"])),
-    "unmasked-for-auth-admin": ({}, lambda api, mint: api.get(
+    FaultName.UNMASKED_FOR_AUTH_ADMIN: ({}, lambda api, mint: api.get(
         "alex", MOBILE_ID, mint("aaron", scopes=RA)).json()["phoneNumber"]),
-    "unmasked-on-get": ({}, lambda api, mint: api.get(
+    FaultName.UNMASKED_ON_GET: ({}, lambda api, mint: api.get(
         "alex", MOBILE_ID, mint("aaron", scopes=RA)).json()["phoneNumber"]),
-    "no-token-accepted": ({}, lambda api, mint: status(api.list("me", None))),
-    "empty-bearer-accepted": ({}, lambda api, mint: status(api.call(
+    FaultName.NO_TOKEN_ACCEPTED: ({}, lambda api, mint: status(api.list("me", None))),
+    FaultName.EMPTY_BEARER_ACCEPTED: ({}, lambda api, mint: status(api.call(
         "GET", api.methods_path("me"), None, headers={"Authorization": "Bearer "}))),
-    "nbf-not-checked": ({}, lambda api, mint: status(api.list("carol", mint(nbf_in=3600, exp_in=7200)))),
-    "malformed-token-500": ({}, lambda api, mint: status(api.list("carol", "not-a-jwt"))),
-    "expired-token-accepted": ({}, lambda api, mint: status(api.list(
+    FaultName.NBF_NOT_CHECKED: ({}, lambda api, mint: status(api.list("carol", mint(nbf_in=3600, exp_in=7200)))),
+    FaultName.MALFORMED_TOKEN_500: ({}, lambda api, mint: status(api.list("carol", "not-a-jwt"))),
+    FaultName.EXPIRED_TOKEN_ACCEPTED: ({}, lambda api, mint: status(api.list(
         "carol", mint(exp_in=-60, nbf_in=-600)))),
-    "bad-signature-accepted": ({}, lambda api, mint: status(api.list("carol", mint(
+    FaultName.BAD_SIGNATURE_ACCEPTED: ({}, lambda api, mint: status(api.list("carol", mint(
         secret="not-the-emulator-secret-0123456789abcdef")))),
-    "wrong-audience-accepted": ({}, lambda api, mint: status(api.list("carol", mint(
+    FaultName.WRONG_AUDIENCE_ACCEPTED: ({}, lambda api, mint: status(api.list("carol", mint(
         aud="https://management.azure.com")))),
-    "error-envelope-flat": ({}, lambda api, mint: sorted(api.get("adele", OFFICE_ID).json())),
-    "content-type-ignored": ({}, lambda api, mint: status(api.call(
+    FaultName.ERROR_ENVELOPE_FLAT: ({}, lambda api, mint: sorted(api.get("adele", OFFICE_ID).json())),
+    FaultName.CONTENT_TYPE_IGNORED: ({}, lambda api, mint: status(api.call(
         "PATCH", api.methods_path("carol", MOBILE_ID), data=b'{"phoneNumber": "+1 4255550100"}',
         headers={"Content-Type": "text/plain"}))),
-    "malformed-json-500": ({}, lambda api, mint: status(api.call(
+    FaultName.MALFORMED_JSON_500: ({}, lambda api, mint: status(api.call(
         "PATCH", api.methods_path("carol", MOBILE_ID), data=b'{"phoneNumber": ',
         headers={"Content-Type": "application/json"}))),
-    "duplicate-type-overwrites": ({}, lambda api, mint: status(api.create("carol", {
+    FaultName.DUPLICATE_TYPE_OVERWRITES: ({}, lambda api, mint: status(api.create("carol", {
         "phoneNumber": NEW, "phoneType": "mobile"}))),
-    "alternate-without-mobile": ({}, lambda api, mint: status(api.create("adele", {
+    FaultName.ALTERNATE_WITHOUT_MOBILE: ({}, lambda api, mint: status(api.create("adele", {
         "phoneNumber": NEW, "phoneType": "alternateMobile"}))),
-    "delete-mobile-with-alternate": ({}, lambda api, mint: status(api.delete("carol", MOBILE_ID))),
-    "sms-state-not-recalculated": ({}, sms_state_after_number_change),
-    "sms-state-office-ready": ({}, lambda api, mint: api.create("adele", office()).json()["smsSignInState"]),
-    "enable-sms-non-mobile": ({}, lambda api, mint: status(api.enable("carol", OFFICE_ID))),
-    "disable-sms-noop": ({}, state_after_disable),
-    "enable-sms-not-unique-accepted": ({}, lambda api, mint: status(api.enable("dana1", MOBILE_ID))),
-    "enable-sms-policy-ignored": ({}, lambda api, mint: status(api.enable("polly", MOBILE_ID))),
-    "enable-refusal-resets-state": ({}, lambda api, mint: (
+    FaultName.DELETE_MOBILE_WITH_ALTERNATE: ({}, lambda api, mint: status(api.delete("carol", MOBILE_ID))),
+    FaultName.SMS_STATE_NOT_RECALCULATED: ({}, sms_state_after_number_change),
+    FaultName.SMS_STATE_OFFICE_READY: ({}, lambda api, mint: api.create("adele", office()).json()["smsSignInState"]),
+    FaultName.ENABLE_SMS_NON_MOBILE: ({}, lambda api, mint: status(api.enable("carol", OFFICE_ID))),
+    FaultName.DISABLE_SMS_NOOP: ({}, state_after_disable),
+    FaultName.ENABLE_SMS_NOT_UNIQUE_ACCEPTED: ({}, lambda api, mint: status(api.enable("dana1", MOBILE_ID))),
+    FaultName.ENABLE_SMS_POLICY_IGNORED: ({}, lambda api, mint: status(api.enable("polly", MOBILE_ID))),
+    FaultName.ENABLE_REFUSAL_RESETS_STATE: ({}, lambda api, mint: (
         status(api.enable("dana1", MOBILE_ID)), api.phones("dana1")["mobile"]["smsSignInState"])),
-    "deleted-still-listed": ({}, types_after(lambda api: api.delete("carol", OFFICE_ID), "carol")),
-    "create-returns-200": ({}, lambda api, mint: status(api.create("adele", office()))),
-    "create-replaces-other-types": ({}, types_after(lambda api: api.create("alex", office()), "alex")),
-    "idempotency-broken": ({}, idempotent_patch),
-    "list-bare-array": ({}, lambda api, mint: type(api.list("carol").json()).__name__),
-    "get-wrong-shape": ({}, lambda api, mint: sorted(api.get("carol", ALTERNATE_ID).json())),
-    "unknown-user-200": ({}, lambda api, mint: status(api.list("nobody@contoso.test"))),
+    FaultName.DELETED_STILL_LISTED: ({}, types_after(lambda api: api.delete("carol", OFFICE_ID), "carol")),
+    FaultName.CREATE_RETURNS_200: ({}, lambda api, mint: status(api.create("adele", office()))),
+    FaultName.CREATE_REPLACES_OTHER_TYPES: ({}, types_after(lambda api: api.create("alex", office()), "alex")),
+    FaultName.IDEMPOTENCY_BROKEN: ({}, idempotent_patch),
+    FaultName.LIST_BARE_ARRAY: ({}, lambda api, mint: type(api.list("carol").json()).__name__),
+    FaultName.GET_WRONG_SHAPE: ({}, lambda api, mint: sorted(api.get("carol", ALTERNATE_ID).json())),
+    FaultName.UNKNOWN_USER_200: ({}, lambda api, mint: status(api.list("nobody@contoso.test"))),
 }
 
 
-@pytest.mark.parametrize("name", sorted(FAULTS))
-def test_fault_changes_what_it_claims(start: Any, mint_token: Any, name: str) -> None:
+@pytest.mark.parametrize("name", sorted(FaultName))
+def test_fault_changes_what_it_claims(start: Any, mint_token: Any, name: FaultName) -> None:
     assert name in PROBES, f"fault {name!r} has no probe in PROBES"
     overrides, probe = PROBES[name]
     clean = probe(start(**overrides), mint_token)
@@ -170,7 +170,15 @@ def test_fault_changes_what_it_claims(start: Any, mint_token: Any, name: str) ->
 
 
 def test_every_probe_names_a_fault() -> None:
-    assert set(PROBES) == set(FAULTS)
+    assert set(PROBES) == set(FaultName)
+
+
+def test_the_enum_and_the_catalog_name_the_same_faults() -> None:
+    """One member per fault, in catalog order; a member is its name spelt as a constant and equals the string."""
+    assert list(FAULTS) == list(FaultName)
+    assert all(isinstance(name, FaultName) and FAULTS[name].name is name for name in FAULTS)
+    assert all(m.name == m.value.upper().replace("-", "_") and m == m.value for m in FaultName)
+    assert FAULTS["id-swap"] is FAULTS[FaultName.ID_SWAP]  # names from profiles and the CLI look up too
 
 
 def test_catalog_matches_the_plan() -> None:

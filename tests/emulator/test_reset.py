@@ -8,7 +8,7 @@ import pytest
 from emukit import PROFILE
 from test_faults import PROBES
 
-from emulator.faults import FAULTS
+from emulator.faults import FaultName
 from emulator.server import start_in_thread
 
 
@@ -22,8 +22,9 @@ def switched() -> Any:
     running.stop(wait=False)
 
 
-@pytest.mark.parametrize("name", sorted(FAULTS))
-def test_a_switched_emulator_answers_like_a_fresh_one(start: Any, switched: Any, mint_token: Any, name: str) -> None:
+@pytest.mark.parametrize("name", sorted(FaultName))
+def test_a_switched_emulator_answers_like_a_fresh_one(start: Any, switched: Any, mint_token: Any,
+                                                      name: FaultName) -> None:
     """For every fault: the probe sees the same on a reset emulator as on one started with the fault."""
     overrides, probe = PROBES[name]
 

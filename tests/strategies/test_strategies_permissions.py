@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis.errors import InvalidArgument
 
 from strategies import (
+    ADDRESSEES,
     ALL_APP_ROLES,
     ALL_SCOPES,
     DIRECTORY_ROLES,
-    TARGETS,
     TOKEN_KINDS,
     PermissionContext,
     permission_contexts,
@@ -55,14 +55,14 @@ def test_constants() -> None:
         "wrong_audience",
         "personal_account",
     }
-    assert set(TARGETS) == {"me", "self_id", "self_upn", "ordinary_user", "privileged_user"}
+    assert set(ADDRESSEES) == {"me", "self_id", "self_upn", "ordinary_target", "privileged_target"}
 
 
 @SETTINGS
 @given(permission_contexts())
 def test_contexts_are_consistent(context: PermissionContext) -> None:
     assert context.token_kind in TOKEN_KINDS
-    assert context.target in TARGETS
+    assert context.addressee in ADDRESSEES
     assert set(context.scopes) <= set(ALL_SCOPES)
     assert set(context.app_roles) <= set(ALL_APP_ROLES)
     assert set(context.directory_roles) <= set(DIRECTORY_ROLES)
@@ -78,7 +78,7 @@ def test_contexts_are_consistent(context: PermissionContext) -> None:
 
 
 @SETTINGS
-@given(permission_contexts(token_kinds=["application"], targets=("ordinary_user", "privileged_user")))
+@given(permission_contexts(token_kinds=["application"], addressees=("ordinary_target", "privileged_target")))
 def test_contexts_can_be_narrowed(context: PermissionContext) -> None:
     assert context.token_kind == "application"
     assert not context.is_self
@@ -92,7 +92,7 @@ def _sample() -> tuple[PermissionContext, ...]:
 def test_the_boundaries_are_drawn() -> None:
     sample = _sample()
     assert {c.token_kind for c in sample} == set(TOKEN_KINDS)
-    assert {c.target for c in sample} == set(TARGETS)
+    assert {c.addressee for c in sample} == set(ADDRESSEES)
     delegated = [c for c in sample if c.token_kind not in ("application", "none")]  # and delegated-like
     # exactly one scope: each of them
     assert {c.scopes[0] for c in delegated if len(c.scopes) == 1} == set(ALL_SCOPES)
@@ -118,8 +118,8 @@ def test_the_boundaries_are_drawn() -> None:
         {"token_kinds": []},
         {"token_kinds": ["admin"]},
         {"token_kinds": "delegated"},
-        {"targets": []},
-        {"targets": ["someone_else"]},
+        {"addressees": []},
+        {"addressees": ["someone_else"]},
     ],
 )
 def test_permission_contexts_rejects_impossible_arguments(kwargs: dict[str, object]) -> None:
@@ -131,7 +131,8 @@ def test_permission_contexts_rejects_impossible_arguments(kwargs: dict[str, obje
     "kwargs",
     [
         {"token_kind": "admin"},
-        {"token_kind": "delegated", "target": "nobody"},
+        {"token_kind": "delegated", "addressee": "nobody"},
+        {"token_kind": "delegated", "addressee": "ordinary_user"},
         {"token_kind": "delegated", "directory_roles": ("Global Administrator",)},
         {"token_kind": "delegated", "scopes": ["UserAuthenticationMethod.Read"]},
         {"token_kind": "delegated", "app_roles": "UserAuthenticationMethod.Read.All"},
@@ -144,8 +145,8 @@ def test_permission_context_rejects_malformed_data(kwargs: dict[str, object]) ->
 
 
 def test_permission_context_is_plain_frozen_data() -> None:
-    context = PermissionContext("delegated", scopes=("UserAuthenticationMethod.Read",), target="self_upn")
+    context = PermissionContext("delegated", scopes=("UserAuthenticationMethod.Read",), addressee="self_upn")
     assert context.is_self
     assert context.app_roles == () and context.directory_roles == ()
     with pytest.raises(AttributeError):
-        context.target = "me"  # type: ignore[misc]
+        context.addressee = "me"  # type: ignore[misc]

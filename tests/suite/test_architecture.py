@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance import testing
 from conformance.cli.rules import drifted_docs, regenerate
 from conformance.results.document import exit_code_for, load_results, schema_errors
 from conformance.spec.rules import RULES
@@ -77,3 +79,15 @@ def test_imports_flow_one_way() -> None:
         pytest.skip("import-linter is not installed (pip install -e '.[dev]')")
     proc = subprocess.run([exe, "--no-cache"], capture_output=True, text=True, cwd=ROOT, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:]
+
+
+def test_every_budget_share_has_a_name() -> None:
+    """Suite properties draw a named share of the example budget (conformance.testing), never a bare number."""
+    bare = [f"{path.name}:{n}" for path in sorted((ROOT / "conformance" / "suite").glob("test_*.py"))
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if re.search(r"suite_settings\(\s*[0-9.]", line)]
+    assert bare == [], f"name the share in conformance/pytest_plugin/settings.py: {bare}"
+    shares = {name: getattr(testing, name) for name in ("PER_CASE", "PER_SEQUENCE", "FEW_BEHAVIOURS",
+                                                         "WIDENS_EXHAUSTIVE", "EXPENSIVE_EXAMPLE",
+                                                         "PER_INVALID_LABEL", "PER_GRAY_LABEL")}
+    assert all(0 < share < 1 for share in shares.values()), shares

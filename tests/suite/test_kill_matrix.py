@@ -12,6 +12,7 @@ import pytest
 
 from conformance.cli.kill_matrix.matrix import Outcome, build_report, fault_job, render_markdown
 from conformance.safety.budget import CANNOT_KILL
+from emulator.faults import FaultName
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,19 +25,19 @@ def _faults(tmp_path: Path, *args: str, timeout: float = 900) -> tuple[subproces
 
 
 def test_a_fault_run_puts_its_claimed_rules_first_and_stops_at_the_first_failure() -> None:
-    name, args = fault_job("accept-letters", ("number-invalid-rejected",), attribute=False)
-    assert name == "accept-letters"
-    assert args == ["--emulator-fault", "accept-letters", "--first-rule", "number-invalid-rejected",
+    name, args = fault_job(FaultName.ACCEPT_LETTERS, ("number-invalid-rejected",), attribute=False)
+    assert name == FaultName.ACCEPT_LETTERS
+    assert args == ["--emulator-fault", FaultName.ACCEPT_LETTERS, "--first-rule", "number-invalid-rejected",
                     "--stop-at-first-failure"]
-    assert fault_job("accept-letters", ("number-invalid-rejected",), attribute=True)[1] == [
-        "--emulator-fault", "accept-letters"]
-    assert "--edition" in fault_job("current-self-update-allowed", ("perm-current-no-self-service",),
+    assert fault_job(FaultName.ACCEPT_LETTERS, ("number-invalid-rejected",), attribute=True)[1] == [
+        "--emulator-fault", FaultName.ACCEPT_LETTERS]
+    assert "--edition" in fault_job(FaultName.SELF_SERVICE_REFUSED_BUT_STORED, ("perm-current-no-self-service",),
                                     attribute=False)[1]
 
 
 def test_unproven_rules_are_named_only_by_an_attribute_run() -> None:
     outcomes = [Outcome("clean", [], 0, 1.0),
-                Outcome("accept-letters", [], 1, 1.0, ["number-invalid-rejected"], claimed_rules=[
+                Outcome(FaultName.ACCEPT_LETTERS, [], 1, 1.0, ["number-invalid-rejected"], claimed_rules=[
                     "number-invalid-rejected"])]
     quick = build_report(outcomes, all_faults=True, seconds=2.0, attribute=False)
     full = build_report(outcomes, all_faults=True, seconds=2.0, attribute=True)
@@ -49,13 +50,13 @@ def test_unproven_rules_are_named_only_by_an_attribute_run() -> None:
 @pytest.mark.slow
 def test_workers_switch_one_emulator_between_faults_and_kill_through_the_claimed_rule(tmp_path: Path) -> None:
     """Pooled (the default): one worker, three runs on one emulator; each fault killed by its claimed rule."""
-    proc, report = _faults(tmp_path, "--quick", "--jobs", "1", "--fault", "accept-letters",
-                           "--fault", "unknown-user-200")
+    proc, report = _faults(tmp_path, "--quick", "--jobs", "1", "--fault", FaultName.ACCEPT_LETTERS,
+                           "--fault", FaultName.UNKNOWN_USER_200)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert [c["exit_code"] for c in report["clean"]] == [0] * len(report["clean"])
     for fault in report["faults"]:
         assert fault["killed"] and fault["failed_rules"] == fault["claimed_caught"], fault
-    results = json.loads((tmp_path / "faults" / "accept-letters" / "results.json").read_text())
+    results = json.loads((tmp_path / "faults" / FaultName.ACCEPT_LETTERS / "results.json").read_text())
     ran = [t for t in results["tests"] if t["outcome"] != "skipped"]
     assert all("number-invalid-rejected" in t["rules"] for t in ran), "the claimed rule's tests run first"
     assert sum(t["outcome"] == "failed" for t in ran) == 1, "the run stops at the first failure"

@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).parent))
 from leakkit import Number, in_context, number_leaks, numbers, token_forms, token_leaks, tokens
 
+from emulator.faults import FaultName
+
 ROOT = Path(__file__).resolve().parents[2]
 STOP_HOOK = re.compile(r"\+[0-9]{1,3}[ -]?[0-9]{6,}")
 
@@ -94,7 +96,7 @@ def test_the_stop_hook_run_shows_no_number(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
     env["PYTHONPATH"] = str(ROOT)
     proc = subprocess.run([sys.executable, "-m", "conformance", "run", "--quick", "--rule", "number-valid-accepted",
-                           "--emulator-fault", "reject-extension", "--results-dir", str(tmp_path)],
+                           "--emulator-fault", FaultName.REJECT_EXTENSION, "--results-dir", str(tmp_path)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
     for text in (proc.stdout + proc.stderr, (tmp_path / "junit.xml").read_text()):

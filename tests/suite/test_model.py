@@ -12,9 +12,9 @@ UAM = "UserAuthenticationMethod"
 PHONE = "UserAuthMethod-Phone"
 
 
-def ctx(kind="delegated", scopes=(), roles=(), app_roles=(), target="me") -> PermissionContext:
+def ctx(kind="delegated", scopes=(), roles=(), app_roles=(), addressee="me") -> PermissionContext:
     return PermissionContext(token_kind=kind, scopes=tuple(scopes), app_roles=tuple(app_roles),
-                             directory_roles=tuple(roles), target=target)
+                             directory_roles=tuple(roles), addressee=addressee)
 
 
 CASES = [
@@ -27,36 +27,37 @@ CASES = [
     ("delete", ctx(scopes=[f"{PHONE}.ReadWrite"]), "current", {204}, "perm-self-write"),
     # the seed pages do not name the UserAuthMethod-Phone family: granted or not, recorded
     ("delete", ctx(scopes=[f"{PHONE}.ReadWrite"]), "seed", {204, 403}, "perm-self-write"),
-    ("list", ctx(scopes=[f"{PHONE}.Read"], target="self_id"), "seed", {200, 403}, "perm-self-read"),
+    ("list", ctx(scopes=[f"{PHONE}.Read"], addressee="self_id"), "seed", {200, 403}, "perm-self-read"),
     ("delete", ctx(scopes=[f"{PHONE}.Read"]), "seed", {403}, "perm-self-write"),
-    ("list", ctx(scopes=[f"{UAM}.Read"], target="self_upn"), "seed", {200}, "perm-self-read"),
-    ("list", ctx(scopes=["User.Read"], target="self_id"), "seed", {403}, "perm-self-read"),
-    ("update", ctx(scopes=[f"{UAM}.ReadWrite"], roles=["authentication_administrator"], target="ordinary_user"),
+    ("list", ctx(scopes=[f"{UAM}.Read"], addressee="self_upn"), "seed", {200}, "perm-self-read"),
+    ("list", ctx(scopes=["User.Read"], addressee="self_id"), "seed", {403}, "perm-self-read"),
+    ("update", ctx(scopes=[f"{UAM}.ReadWrite"], roles=["authentication_administrator"], addressee="ordinary_target"),
      "seed", {403}, "perm-other-needs-all-scope"),
-    ("update", ctx(scopes=[f"{UAM}.ReadWrite.All"], target="ordinary_user"), "seed", {403}, "perm-other-needs-role"),
-    ("update", ctx(scopes=[f"{UAM}.ReadWrite.All"], roles=["global_reader"], target="ordinary_user"), "seed",
+    ("update", ctx(scopes=[f"{UAM}.ReadWrite.All"], addressee="ordinary_target"), "seed", {403},
+     "perm-other-needs-role"),
+    ("update", ctx(scopes=[f"{UAM}.ReadWrite.All"], roles=["global_reader"], addressee="ordinary_target"), "seed",
      {403}, "perm-other-needs-role"),
-    ("list", ctx(scopes=[f"{UAM}.Read.All"], roles=["global_reader"], target="ordinary_user"), "seed", {200},
+    ("list", ctx(scopes=[f"{UAM}.Read.All"], roles=["global_reader"], addressee="ordinary_target"), "seed", {200},
      "perm-other-needs-role"),
     ("update", ctx(scopes=[f"{UAM}.ReadWrite.All"], roles=["authentication_administrator"],
-                   target="ordinary_user"), "seed", {204}, "perm-other-needs-role"),
+                   addressee="ordinary_target"), "seed", {204}, "perm-other-needs-role"),
     ("update", ctx(scopes=[f"{UAM}.ReadWrite.All"], roles=["authentication_administrator"],
-                   target="privileged_user"), "seed", {400, 403}, "perm-auth-admin-not-on-privileged"),
+                   addressee="privileged_target"), "seed", {400, 403}, "perm-auth-admin-not-on-privileged"),
     ("update", ctx(scopes=[f"{UAM}.ReadWrite.All"], roles=["privileged_authentication_administrator"],
-                   target="privileged_user"), "seed", {204}, "perm-other-needs-role"),
-    ("update", ctx(scopes=[f"{PHONE}.ReadWrite.All"], roles=["global_administrator"], target="ordinary_user"),
+                   addressee="privileged_target"), "seed", {204}, "perm-other-needs-role"),
+    ("update", ctx(scopes=[f"{PHONE}.ReadWrite.All"], roles=["global_administrator"], addressee="ordinary_target"),
      "seed", {204, 403}, "perm-other-needs-all-scope"),
-    ("update", ctx(scopes=[f"{PHONE}.ReadWrite.All"], target="ordinary_user"), "seed", {403},
+    ("update", ctx(scopes=[f"{PHONE}.ReadWrite.All"], addressee="ordinary_target"), "seed", {403},
      "perm-other-needs-all-scope"),
-    ("update", ctx(kind="application", app_roles=[f"{PHONE}.ReadWrite.All"], target="ordinary_user"), "seed",
+    ("update", ctx(kind="application", app_roles=[f"{PHONE}.ReadWrite.All"], addressee="ordinary_target"), "seed",
      {204, 403}, "perm-app-needs-role"),
-    ("update", ctx(scopes=[f"{PHONE}.ReadWrite.All"], roles=["global_administrator"], target="ordinary_user"),
+    ("update", ctx(scopes=[f"{PHONE}.ReadWrite.All"], roles=["global_administrator"], addressee="ordinary_target"),
      "current", {204}, "perm-other-needs-role"),
-    ("update", ctx(kind="application", app_roles=[f"{UAM}.ReadWrite.All"], target="me"), "seed", {400},
+    ("update", ctx(kind="application", app_roles=[f"{UAM}.ReadWrite.All"], addressee="me"), "seed", {400},
      "perm-app-on-me-400"),
-    ("update", ctx(kind="application", app_roles=[f"{UAM}.Read.All"], target="ordinary_user"), "seed", {403},
+    ("update", ctx(kind="application", app_roles=[f"{UAM}.Read.All"], addressee="ordinary_target"), "seed", {403},
      "perm-app-needs-role"),
-    ("get", ctx(kind="application", app_roles=[f"{UAM}.Read.All"], target="privileged_user"), "seed", {200},
+    ("get", ctx(kind="application", app_roles=[f"{UAM}.Read.All"], addressee="privileged_target"), "seed", {200},
      "perm-app-needs-role"),
     ("get", ctx(kind="personal_account", scopes=[f"{UAM}.ReadWrite.All"]), "seed", {401, 403},
      "perm-personal-account-refused"),
@@ -81,7 +82,7 @@ def test_silence_is_open_and_documented_refusals_stay_asserted() -> None:
     """A family the seed pages do not name neither grants nor refuses; a documented refusal stays one."""
     phone_self = expected_outcome("list", ctx(scopes=[f"{PHONE}.Read"]), "seed")
     assert phone_self.open and phone_self.code == "accessDenied"
-    no_role = expected_outcome("update", ctx(scopes=[f"{PHONE}.ReadWrite.All"], target="ordinary_user"), "seed")
+    no_role = expected_outcome("update", ctx(scopes=[f"{PHONE}.ReadWrite.All"], addressee="ordinary_target"), "seed")
     assert not no_role.open and no_role.statuses == {403}
     irrelevant = expected_outcome("list", ctx(scopes=["User.Read"]), "current")
     assert not irrelevant.open and irrelevant.statuses == {403}
@@ -94,10 +95,10 @@ def test_higher_permissions_imply_lower() -> None:
 
 
 def test_visibility_of_numbers() -> None:
-    aa = ctx(scopes=[f"{UAM}.Read.All"], roles=["authentication_administrator"], target="ordinary_user")
+    aa = ctx(scopes=[f"{UAM}.Read.All"], roles=["authentication_administrator"], addressee="ordinary_target")
     assert read_visibility(aa) == "masked"
-    assert read_visibility(ctx(roles=["authentication_administrator"], target="me")) == "full"
-    both = ctx(roles=["authentication_administrator", "global_reader"], target="ordinary_user")
+    assert read_visibility(ctx(roles=["authentication_administrator"], addressee="me")) == "full"
+    both = ctx(roles=["authentication_administrator", "global_reader"], addressee="ordinary_target")
     assert read_visibility(both) == "either"
 
 

@@ -23,13 +23,14 @@ import pytest
 from conformance.results.compare import compare_files
 from conformance.results.document import exit_code_for
 from conformance.results.expectations import apply_expectations, write_template
+from emulator.faults import FaultName
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "reports" / "baselines" / "embedded-emulator.json"
 EXAMPLE = ROOT / "expectations" / "example-emulator.toml"
-FAULT = "update-not-stored"
+FAULT = FaultName.UPDATE_NOT_STORED
 SPY = '''"""Records every Authorization header the suite sends, into a file outside the reports."""
 import os
 
@@ -47,11 +48,6 @@ def _spy(self, request, **kw):
 
 
 requests.Session.send = _spy
-'''
-NO_SETTLE = '''"""A loopback 'tenant' needs no replication delay: skip the 5 s settle after writes."""
-import conformance.target.target
-
-conformance.target.target.Target.settle = lambda self: None
 '''
 
 
@@ -73,8 +69,7 @@ def run_suite(base: Path, name: str, *extra: str, rules: tuple[str, ...] = ("upd
     spy_dir, out, spied = base / "spy", base / name, base / f"{name}.tokens"
     spy_dir.mkdir(exist_ok=True)
     (spy_dir / "gpc_token_spy.py").write_text(SPY)
-    (spy_dir / "gpc_no_settle.py").write_text(NO_SETTLE)
-    env = {**os.environ, "PYTEST_PLUGINS": "gpc_token_spy,gpc_no_settle", "GPC_TOKEN_SPY_FILE": str(spied),
+    env = {**os.environ, "PYTEST_PLUGINS": "gpc_token_spy", "GPC_TOKEN_SPY_FILE": str(spied),
            "PYTHONPATH": os.pathsep.join([str(spy_dir), str(ROOT), os.environ.get("PYTHONPATH", "")]),
            **(env or {})}
     selected = [arg for rule in rules for arg in ("--rule", rule)]
@@ -219,12 +214,13 @@ def test_tenant_reports_mask_every_phone_number(tmp_path: Path) -> None:
     source = (ROOT / "conformance" / "targets" / "emulator.toml").read_text()
     secret = re.search(r'^secret = "([^"]+)"', source, re.MULTILINE).group(1)  # type: ignore[union-attr]
     emulator = start_in_thread(ROOT / "conformance" / "targets" / "emulator.toml",
-                               overrides={"faults": ["update-returns-200-body"]})
+                               overrides={"faults": [FaultName.UPDATE_RETURNS_200_BODY]})
     try:
         profile = (source.replace('kind = "emulator"', 'kind = "tenant"', 1)
                    .replace('base_url = ""', f'base_url = "{emulator.base_url}"')
                    .replace(f'secret = "{secret}"', 'secret_env = "GPC_TEST_TENANT_SECRET"')
-                   .replace('name = "embedded-emulator"', 'name = "loopback-tenant"'))
+                   .replace('name = "embedded-emulator"', 'name = "loopback-tenant"')
+                   .replace("[target]\n", "[target]\nsettle_s = 0  # loopback: no replication delay to wait for\n", 1))
         (tmp_path / "tenant.toml").write_text(profile)
         run = run_suite(tmp_path, "tenant", "--target", str(tmp_path / "tenant.toml"), "--i-understand-this-writes",
                         rules=("gray-zone-consistent", "update-same-type-accepted"),

@@ -223,7 +223,7 @@ class Recorder:
 def admin_state(profile_path: Path, keys: tuple[str, ...] = ()) -> dict[str, dict[str, dict[str, Any]]]:
     """Every test user's (or the ``keys``') phone methods (numbers, the mobile's SMS state), read as the admin."""
     from conformance.safety.guarded import GuardedTarget
-    from conformance.safety.journal import comparable
+    from conformance.safety.journal import restorable_state
     from conformance.target.client import RetryPolicy
     from conformance.target.profile import load_profile
 
@@ -231,7 +231,7 @@ def admin_state(profile_path: Path, keys: tuple[str, ...] = ()) -> dict[str, dic
     target = GuardedTarget(profile=profile, base_url=profile.base_url, edition=profile.edition, record=False)
     target.client.retry = RetryPolicy()
     target.client.session.trust_env = False
-    return {u.key: comparable(target.state(u)) for u in profile.test_users() if not keys or u.key in keys}
+    return {u.key: restorable_state(target.state(u)) for u in profile.test_users() if not keys or u.key in keys}
 
 
 def wait_for(predicate: Any, timeout: float = 60.0, interval: float = 0.02) -> bool:

@@ -143,10 +143,10 @@ def test_the_cli_says_how_to_install_msal(tmp_path: Path) -> None:
 
 def test_application_token_through_the_client_secret(fake, tmp_path: Path) -> None:
     provider = MsalProvider(parse_profile(msal_profile(tmp_path)), interactive=False)
-    ctx = PermissionContext(token_kind="application", app_roles=(f"{UAM}.ReadWrite.All",), target="ordinary_user")
+    ctx = PermissionContext(token_kind="application", app_roles=(f"{UAM}.ReadWrite.All",), addressee="ordinary_target")
     assert provider.supports(ctx)
     assert decode(provider.token(ctx, None))["roles"] == [f"{UAM}.ReadWrite.All"]
-    other = PermissionContext(token_kind="application", app_roles=(f"{UAM}.Read.All",), target="ordinary_user")
+    other = PermissionContext(token_kind="application", app_roles=(f"{UAM}.Read.All",), addressee="ordinary_target")
     assert not provider.supports(other)
 
 
@@ -207,7 +207,7 @@ def test_a_token_that_stands_for_more_than_the_context_is_not_used_for_it(fake, 
     raw = msal_profile(tmp_path)
     raw["auth"]["msal"]["delegated"][1]["scopes"] = [f"{UAM}.Read", f"{UAM}.ReadWrite.All"]
     provider = MsalProvider(parse_profile(raw), interactive=True)
-    read_only = PermissionContext(token_kind="delegated", scopes=(f"{UAM}.Read",), target="me")
+    read_only = PermissionContext(token_kind="delegated", scopes=(f"{UAM}.Read",), addressee="me")
     assert not provider.supports(read_only)  # the granted ReadWrite.All would allow writes the model refuses
 
 

@@ -11,13 +11,14 @@ import json
 from pathlib import Path
 
 from conformance.results.document import exit_code_for
+from emulator.faults import FaultName
 from tests.tenant.tenantkit import PHONES, cli, emulator_process, profile_dict, write_profile
 
 
 def test_a_failed_rule_and_a_failed_restore_are_both_reported_and_the_restore_wins_the_exit_code(
         tmp_path: Path) -> None:
     emu = write_profile(tmp_path / "emu.toml", profile_dict(phones=PHONES))
-    with emulator_process(emu, "--fault", "update-not-stored") as base_url:
+    with emulator_process(emu, "--fault", FaultName.UPDATE_NOT_STORED) as base_url:
         raw = profile_dict(base_url=base_url, phones=PHONES, journal=True, journal_dir=str(tmp_path / "journal"))
         profile = write_profile(tmp_path / "p.toml", raw)
         proc = cli("run", "--target", str(profile), "--rule", "update-204", "--quick", "--no-shrink",

@@ -37,6 +37,7 @@ from typing import Any
 
 from conformance.cli.kill_matrix import worker as kill_worker
 from conformance.cli.kill_matrix.portability import Configuration, clean_configurations, coverage_note
+from conformance.cli.rules import fault_catalog
 from conformance.core.errors import EXIT_CONFORMS, EXIT_NONCONFORMANT, ToolError
 from conformance.safety.budget import CANNOT_KILL
 from conformance.spec.rules import RULES
@@ -60,15 +61,6 @@ class Outcome:
     def killed(self) -> bool:
         """A fault run is killed when some rule failed."""
         return self.exit_code == EXIT_NONCONFORMANT and bool(self.failed_rules)
-
-
-def fault_catalog() -> dict[str, Any]:
-    """The emulator's fault catalog (name -> fault with ``description`` and ``rules``)."""
-    try:
-        from emulator.faults import FAULTS
-    except ImportError as exc:
-        raise ToolError(f"the emulator's fault catalog cannot be imported ({exc})") from None
-    return dict(FAULTS)
 
 
 def _edition_args(rules: tuple[str, ...]) -> list[str]:

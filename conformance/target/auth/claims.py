@@ -104,11 +104,11 @@ def stands_for(claims: dict[str, Any], ctx: PermissionContext, edition: str) -> 
         return False
     if ctx.token_kind == "application":
         actual = PermissionContext(token_kind="application", app_roles=tuple(sorted(relevant(
-            set(claims.get("roles") or [])))), target=ctx.target)
+            set(claims.get("roles") or [])))), addressee=ctx.addressee)
     else:
         roles = tuple(sorted(role_names(claims["wids"]))) if diff.roles_known else ctx.directory_roles
         actual = PermissionContext(token_kind="delegated", scopes=tuple(sorted(relevant(
-            set(str(claims.get("scp") or "").split())))), directory_roles=roles, target=ctx.target)
+            set(str(claims.get("scp") or "").split())))), directory_roles=roles, addressee=ctx.addressee)
 
     def outcome(c: PermissionContext, op: str) -> tuple[frozenset[int], str | None]:
         e = expected_outcome(op, c, edition)

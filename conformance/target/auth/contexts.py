@@ -34,5 +34,5 @@ def describe_context(ctx: PermissionContext) -> str:
         parts.append("roles=" + ",".join(ctx.app_roles))
     if ctx.directory_roles:
         parts.append("wids=" + ",".join(ctx.directory_roles))
-    parts.append("target=" + ctx.target)
+    parts.append("addressee=" + ctx.addressee)
     return " ".join(parts)

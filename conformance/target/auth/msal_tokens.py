@@ -90,12 +90,12 @@ class MsalProvider:
         out = []
         if self.has_app_credential():
             out.append(Configured("application", PermissionContext(
-                token_kind="application", app_roles=tuple(self.cfg.get("app_roles", ())), target="ordinary_user"),
+                token_kind="application", app_roles=tuple(self.cfg.get("app_roles", ())), addressee="ordinary_target"),
                 None))
         for e in self.cfg.get("delegated", ()):
             user = self.profile.users[e["user"]]
             ctx = PermissionContext(token_kind="delegated", scopes=tuple(e["scopes"]),
-                                    directory_roles=tuple(sorted(role_names(user.roles))), target="me")
+                                    directory_roles=tuple(sorted(role_names(user.roles))), addressee="me")
             out.append(Configured(e["name"], ctx, user, e.get("token_env")))
         return out
 

@@ -31,7 +31,7 @@ ADMIN_CONTEXT = PermissionContext(
     scopes=("UserAuthenticationMethod.ReadWrite.All",),
     app_roles=(),
     directory_roles=("privileged_authentication_administrator",),
-    target="ordinary_user",
+    addressee="ordinary_target",
 )
 """The context the suite uses to set up state and read it back: a Privileged Authentication Admin."""
 
@@ -40,7 +40,7 @@ SELF_CONTEXT = PermissionContext(
     scopes=("UserAuthenticationMethod.ReadWrite",),
     app_roles=(),
     directory_roles=(),
-    target="me",
+    addressee="me",
 )
 """An ordinary user managing their own phone methods (seed page: acting on self)."""
 
