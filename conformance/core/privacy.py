@@ -55,14 +55,26 @@ class Secrets:
     value of every report file.
     """
 
-    __slots__ = ("plain", "slices")
+    __slots__ = ("_known", "plain", "slices")
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        known = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
-        jwts = [s for s in known if _JWT.fullmatch(s)]
+        self.plain: tuple[str, ...] = ()
+        self.slices: set[str] = set()
+        self._known: set[str] = set()
+        self.add(secrets)
+
+    def add(self, secrets: Iterable[str]) -> Secrets:
+        """Add secrets not yet known (only their slices are computed); returns ``self``."""
+        new = {s for s in secrets if s and len(s) >= 6} - self._known
+        if not new:
+            return self
+        self._known |= new
         # a known JWT is masked whole by its slices (it is one token-shaped run): only the others are replaced
-        self.plain: tuple[str, ...] = tuple(s for s in known if not _JWT.fullmatch(s) or len(s) < _SLICE)
-        self.slices: frozenset[str] = frozenset(s[i:i + _SLICE] for s in jwts for i in range(len(s) - _SLICE + 1))
+        jwts = [s for s in new if len(s) >= _SLICE and _JWT.fullmatch(s)]
+        plain = set(self.plain) | (new - set(jwts))
+        self.plain = tuple(sorted(plain, key=len, reverse=True))
+        self.slices.update(s[i:i + _SLICE] for s in jwts for i in range(len(s) - _SLICE + 1))
+        return self
 
 
 def prepare(secrets: Iterable[str] | Secrets = ()) -> Secrets:
@@ -82,7 +94,7 @@ def scrub(text: str, secrets: Iterable[str] | Secrets = ()) -> str:
     return _JWT.sub(MASK, text)
 
 
-def _shares_slice(run: str, slices: frozenset[str]) -> bool:
+def _shares_slice(run: str, slices: set[str]) -> bool:
     return any(run[i:i + _SLICE] in slices for i in range(len(run) - _SLICE + 1))
 
 

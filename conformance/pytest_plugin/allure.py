@@ -28,8 +28,8 @@ import allure
 import pytest
 from hypothesis.vendor import pretty as _pretty
 
+from conformance.core.privacy import Secrets, redact_tree
 from conformance.core.privacy import clean as clean_text
-from conformance.core.privacy import redact_tree
 from conformance.pytest_plugin.collector import counterexample
 from conformance.pytest_plugin.settings import profile_of, results_dir
 from conformance.spec.rules import RULES, SEVERITIES, Rule
@@ -219,7 +219,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if call.when != "call" or not item_rules(item):
         return
     cap = item.stash.get(_CAPTURE, None)
-    secrets = known_secrets(item.config)
+    secrets = prepared_secrets(item.config)
 
     def clean(text: str) -> str:
         return clean_text(text, secrets)
@@ -376,12 +376,23 @@ def known_secrets(config: pytest.Config) -> set[str]:
     return secrets
 
 
+_PREPARED = pytest.StashKey[Secrets]()
+
+
+def prepared_secrets(config: pytest.Config) -> Secrets:
+    """:func:`known_secrets` made ready to mask, once per session; tokens handed out since are added."""
+    prepared = config.stash.get(_PREPARED, None)
+    if prepared is None:
+        prepared = config.stash[_PREPARED] = Secrets()
+    return prepared.add(known_secrets(config))
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
     """Scrub tokens and phone numbers from every report file this session wrote."""
     if hasattr(config, "workerinput"):
         return
-    secrets = known_secrets(config)
+    secrets = prepared_secrets(config)
     allure_dir = getattr(config.option, "allure_report_dir", None)
     if allure_dir:
         redact_tree(Path(allure_dir), secrets, numbers=True)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from conformance.core.privacy import Secrets, clean, prepare, redact
-from conformance.pytest_plugin.allure import known_secrets
+from conformance.pytest_plugin.allure import prepared_secrets
 
 
 @pytest.hookimpl(trylast=True)
@@ -56,14 +56,5 @@ def _masked_value(value: Any, secrets: Secrets) -> Any:
     return tuple(out) if isinstance(value, tuple) else out
 
 
-_PREPARED = pytest.StashKey[tuple[frozenset[str], Secrets]]()
-
-
 def _secrets(config: pytest.Config) -> Secrets:
-    """The session's known secrets, prepared once and again only when a new token was handed out."""
-    raw = frozenset(known_secrets(config))
-    cached = config.stash.get(_PREPARED, None)
-    if cached is None or cached[0] != raw:
-        cached = (raw, prepare(raw))
-        config.stash[_PREPARED] = cached
-    return cached[1]
+    return prepared_secrets(config)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json as jsonlib
 import math
+import os
 import random
 import threading
 import time
@@ -140,7 +141,21 @@ WriteObserver = Callable[[str, str, Any, User, requests.Response], None]
 
 
 class NoRedirectSession(requests.Session):
-    """A session that never follows a redirect, whatever ``allow_redirects`` a caller passes."""
+    """A session that never follows a redirect, whatever ``allow_redirects`` a caller passes.
+
+    It reads the environment once, when made for ``base_url``, not per request: the proxy for that URL
+    (``HTTPS_PROXY``, ``NO_PROXY``, ...) and a CA bundle (``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``).
+    ``~/.netrc`` is never read, so a request sent without a token goes out without any credential.
+    """
+
+    def __init__(self, base_url: str = "") -> None:
+        super().__init__()
+        self.trust_env = False
+        if base_url:
+            self.proxies.update(requests.utils.get_environ_proxies(base_url))
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if bundle:
+            self.verify = bundle
 
     def get_redirect_target(self, resp: requests.Response) -> str | None:
         """No redirect target, ever: the 3xx itself is the answer."""
@@ -186,7 +201,7 @@ class GraphClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.session: requests.Session = NoRedirectSession()
+        self.session: requests.Session = NoRedirectSession(self.base_url)
         self.budget = budget
         self.retry = retry or RetryPolicy()
         self.guard = guard
