@@ -313,10 +313,9 @@ class GraphClient:
     def _before_send(self, request: requests.PreparedRequest) -> None:
         """Guard and count a request at the transport: the method, URL and Authorization header it carries.
 
-        A read that follows a write first waits for the target to settle (:meth:`await_consistency`).
+        A read that follows a write, once guarded and counted, waits for the target to settle
+        (:meth:`await_consistency`): a refused or over-budget request waits for nothing.
         """
-        if str(request.method or "GET").upper() in READ_METHODS:
-            self.await_consistency()
         url = request.url or ""
         path = url[len(self.base_url):] if url.startswith(self.base_url) else url
         auth = request.headers.get("Authorization")
@@ -332,6 +331,8 @@ class GraphClient:
         if self.budget and self.requests_sent >= self.budget:
             raise BudgetExhausted(f"request budget of {self.budget} spent")
         self.requests_sent += 1
+        if str(request.method or "GET").upper() in READ_METHODS:
+            self.await_consistency()
 
     def _after_send(self, request: requests.PreparedRequest) -> None:
         """Remember when a write went out and was answered (or failed): the next read settles from then."""

@@ -53,7 +53,6 @@ def target(tmp_path: Path, clock: FakeClock) -> Iterator[Target]:
     try:
         profile = load_profile(path)
         t = GuardedTarget(profile=profile, base_url=profile.base_url, edition=profile.edition, record=False)
-        t.client.session.trust_env = False
         t.client.clock, t.client.sleep = clock, clock.sleep
         yield t
     finally:
@@ -122,3 +121,15 @@ def test_no_wait_when_settle_s_is_zero(target: Target, clock: FakeClock) -> None
     target.numbers(user)
     assert clock.pauses == []
 
+
+
+def test_a_read_that_is_not_sent_waits_for_nothing(target: Target, clock: FakeClock) -> None:
+    """Over budget (or refused by the guard), a read raises at once: the wait belongs to requests that go out."""
+    from conformance.core.errors import BudgetExhausted
+
+    user = target.user("ordinary_target")
+    _patch(target, user)
+    target.client.budget = target.client.requests_sent
+    with pytest.raises(BudgetExhausted):
+        target.client.list(GraphClient.user_prefix("id", user), target.admin_token(user))
+    assert clock.pauses == []
