@@ -4,7 +4,7 @@ What it does (loopback only):
 
 1. writes a temporary profile: the default profile (``conformance/targets/emulator.toml``) plus
    generated users up to ``--users`` in all (10,000 by default);
-2. starts ``python -m emulator --profile PROFILE --port PORT`` as a separate process;
+2. starts ``python -m graph_phone_emulator --profile PROFILE --port PORT`` as a separate process;
 3. gives every generated user a mobile phone (POST, untimed), then reads the emulator's RSS;
 4. drives, for each operation and each concurrency level, a keep-alive load for ``--duration``
    seconds, round-robin over all users:
@@ -149,7 +149,7 @@ def emulator_process(profile: Profile, port: int, log_path: Path) -> Iterator[su
     """Run the emulator as a child process; stop exactly that process (by pid) on exit."""
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "emulator", "--profile", str(profile.path), "--port", str(port)],
+            [sys.executable, "-m", "graph_phone_emulator", "--profile", str(profile.path), "--port", str(port)],
             cwd=REPO_ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,

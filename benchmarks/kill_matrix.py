@@ -96,7 +96,7 @@ def profile(args: argparse.Namespace) -> int:
 
 _EMULATOR_TIMING = """
 import statistics, time
-from emulator.server import start_in_thread
+from graph_phone_emulator.server import start_in_thread
 starts, resets = [], []
 for _ in range(5):
     t = time.perf_counter(); r = start_in_thread(); starts.append(time.perf_counter() - t)

@@ -44,10 +44,10 @@ def rules_text(edition: str | None = None) -> str:
 
 
 def fault_catalog() -> dict[str, Any]:
-    """The emulator's fault catalog in :class:`emulator.faults.FaultName` order (name -> fault with
+    """The emulator's fault catalog in :class:`graph_phone_emulator.faults.FaultName` order (name -> fault with
     ``description`` and ``rules``); the keys are the enum's members, equal to the names as strings."""
     try:
-        from emulator.faults import FAULTS, FaultName  # the emulator ships beside the suite; optional here
+        from graph_phone_emulator.faults import FAULTS, FaultName  # the emulator ships beside the suite; optional here
     except ImportError as exc:  # pragma: no cover - the emulator is part of this distribution
         raise ToolError(f"the emulator's fault catalog cannot be imported ({exc})") from None
     return {name: FAULTS[name] for name in FaultName}

@@ -9,7 +9,7 @@ profile path, optionally followed by settings for an embedded emulator, as in a 
 
 Keys: ``edition`` (the spec edition for this run, any target), ``gray``, ``fault`` (repeatable),
 ``observations`` (a ledger the emulator answers from) and any other key, an open choice of the
-emulator (``python -m emulator --list-choices``). The opened :class:`~conformance.target.target.Target` is
+emulator (``python -m graph_phone_emulator --list-choices``). The opened :class:`~conformance.target.target.Target` is
 the suite's own: every write is guarded, tenant users are journaled and restored at the end.
 """
 

@@ -46,7 +46,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--emulator-fault", action="append", default=[],
                     help="embedded emulator: seed this fault (repeatable)")
     group.addoption("--emulator-choice", action="append", default=[], metavar="KEY=VALUE",
-                    help="embedded emulator: set one of its open choices (repeatable; python -m emulator "
+                    help="embedded emulator: set one of its open choices (repeatable; python -m graph_phone_emulator "
                          "--list-choices)")
     group.addoption("--first-rule", action="append", default=[],
                     help="run the tests of this rule id before the others (repeatable)")

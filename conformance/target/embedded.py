@@ -39,7 +39,7 @@ def parse_choices(assignments: Iterable[str]) -> dict[str, str]:
     if not items:
         return {}
     try:
-        from emulator.choices import parse_assignments, validate_choices
+        from graph_phone_emulator.choices import parse_assignments, validate_choices
     except ImportError as exc:  # pragma: no cover - the emulator ships with the suite
         raise ToolError(f"the embedded emulator cannot be imported ({exc})") from None
     try:
@@ -79,7 +79,7 @@ def start_embedded(profile: TargetProfile, *, edition: str, gray: str | None = N
     ``observations``: an observation ledger whose answers set the open choices (``choices`` win).
     """
     try:
-        from emulator.server import start_in_thread
+        from graph_phone_emulator.server import start_in_thread
     except ImportError as exc:  # pragma: no cover - the emulator ships with the suite
         raise ToolError(f"the embedded emulator cannot be imported ({exc})") from None
     overrides: dict[str, Any] = {"edition": edition}

@@ -12,7 +12,7 @@ import jwt
 import pytest
 import requests
 
-from emulator.server import RunningEmulator, start_in_thread
+from graph_phone_emulator.server import RunningEmulator, start_in_thread
 
 # Test modules here import the shared constants as ``emukit``; pytest may import this directory as a
 # namespace package (pytest 9), so put it on sys.path explicitly rather than relying on the import mode.

@@ -192,7 +192,7 @@ def test_a_genuine_bug_becomes_an_enveloped_500(mint_token: Any) -> None:
     """The catch-all: an unexpected exception is answered with a Graph 500 (and counted), not a crash."""
     import requests
 
-    from emulator.server import start_in_thread
+    from graph_phone_emulator.server import start_in_thread
 
     loopback = requests.Session()
     loopback.trust_env = False

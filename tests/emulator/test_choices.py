@@ -12,9 +12,9 @@ import pytest
 from emukit import ALTERNATE_ID, AUTH_ADMIN, MOBILE_ID, OFFICE_ID, PERSONAL_TENANT, PHONE, UAM
 
 from conftest import mint
-from emulator.choices import CHOICES, DEFAULTS, parse_assignments, validate_choices
-from emulator.config import DEFAULT_PROFILE, ConfigError, load_config
-from emulator.phone_format import mask
+from graph_phone_emulator.choices import CHOICES, DEFAULTS, parse_assignments, validate_choices
+from graph_phone_emulator.config import DEFAULT_PROFILE, ConfigError, load_config
+from graph_phone_emulator.phone_format import mask
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -76,16 +76,16 @@ def test_parse_assignments() -> None:
     (("--choice", "masked_format=round"), "masked_format must be one of"),
 ])
 def test_cli_bad_choice_exits_2_with_one_line(args: tuple[str, ...], message: str) -> None:
-    result = subprocess.run([sys.executable, "-m", "emulator", *args], capture_output=True, text=True, cwd=REPO,
-                            timeout=30)
+    result = subprocess.run([sys.executable, "-m", "graph_phone_emulator", *args], capture_output=True, text=True,
+                            cwd=REPO, timeout=30)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.startswith("emulator: error:") and message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_cli_lists_choices() -> None:
-    result = subprocess.run([sys.executable, "-m", "emulator", "--list-choices"], capture_output=True, text=True,
-                            cwd=REPO, timeout=30)
+    result = subprocess.run([sys.executable, "-m", "graph_phone_emulator", "--list-choices"],
+                            capture_output=True, text=True, cwd=REPO, timeout=30)
     assert result.returncode == 0 and all(k in result.stdout for k in CHOICES)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import requests
 from emukit import IDS, TYPES, USERS
 
-from emulator.faults import FaultName
+from graph_phone_emulator.faults import FaultName
 
 THREADS, OPS_PER_THREAD = 8, 500
 SHARED = ("adele", "alex", "carol", "paula")

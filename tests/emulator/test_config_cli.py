@@ -16,11 +16,11 @@ import pytest
 import requests
 from emukit import PROFILE, SECRET, TENANT
 
-from emulator.app import create_app
-from emulator.config import DEFAULT_PROFILE, ConfigError, load_config
-from emulator.faults import FaultName
-from emulator.server import RunningEmulator, start_in_thread
-from emulator.settings import Settings
+from graph_phone_emulator.app import create_app
+from graph_phone_emulator.config import DEFAULT_PROFILE, ConfigError, load_config
+from graph_phone_emulator.faults import FaultName
+from graph_phone_emulator.server import RunningEmulator, start_in_thread
+from graph_phone_emulator.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 LOOPBACK = requests.Session()
@@ -192,7 +192,7 @@ def test_added_latency(start: Any) -> None:
 
 
 def run_cli(*args: str, timeout: float = 20) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "emulator", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "graph_phone_emulator", *args], capture_output=True, text=True,
                           cwd=REPO, timeout=timeout)
 
 
@@ -214,7 +214,7 @@ def test_cli_serves_until_terminated(mint_token: Any) -> None:
     secret = "cli-secret-0123456789abcdef0123456789abcdef"
     args = ["--profile", str(PROFILE), "--port", "0", "--edition", "current", "--fault", FaultName.CREATE_RETURNS_200,
             "--secret", secret]
-    proc = subprocess.Popen([sys.executable, "-m", "emulator", *args], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "graph_phone_emulator", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, cwd=REPO)
     try:
         assert proc.stdout is not None

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from emukit import ALTERNATE_ID, MOBILE_ID, OFFICE_ID, PERSONAL_TENANT, USERS
 
-from emulator.faults import FAULTS, Fault, FaultName
+from graph_phone_emulator.faults import FAULTS, Fault, FaultName
 
 RULES_DOC = Path(__file__).resolve().parents[2] / "docs" / "rules-and-faults.md"
 R, RW, RA, RWA = ("UserAuthenticationMethod.Read", "UserAuthenticationMethod.ReadWrite",
@@ -199,6 +199,6 @@ def test_unknown_fault_is_a_value_error(start: Any) -> None:
 
 
 def test_cli_lists_the_catalog() -> None:
-    out = subprocess.run([sys.executable, "-m", "emulator", "--list-faults"], capture_output=True, text=True,
-                         check=True, cwd=Path(__file__).resolve().parents[2]).stdout
+    out = subprocess.run([sys.executable, "-m", "graph_phone_emulator", "--list-faults"],
+                         capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[2]).stdout
     assert all(name in out for name in FAULTS)

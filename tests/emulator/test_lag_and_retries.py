@@ -70,7 +70,7 @@ def test_other_requests_of_the_same_token_are_not_retries(start) -> None:
 
 
 def test_the_command_line_takes_lag_ms(tmp_path: Path) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "emulator", "--port", "0", "--lag-ms", "250"], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "graph_phone_emulator", "--port", "0", "--lag-ms", "250"], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         base = proc.stdout.readline().strip()
@@ -82,6 +82,6 @@ def test_the_command_line_takes_lag_ms(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(10)
-    bad = subprocess.run([sys.executable, "-m", "emulator", "--lag-ms", "-1"], cwd=ROOT, capture_output=True,
-                         text=True, timeout=60)
+    bad = subprocess.run([sys.executable, "-m", "graph_phone_emulator", "--lag-ms", "-1"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "lag_ms must be a non-negative number" in bad.stderr

@@ -36,7 +36,7 @@ from msgraph.generated.models.authentication_phone_type import AuthenticationPho
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.models.phone_authentication_method import PhoneAuthenticationMethod
 
-from emulator.server import start_in_thread
+from graph_phone_emulator.server import start_in_thread
 from strategies.methods import PHONE_METHOD_IDS
 
 # The generated request builders warn about their own deprecated configuration classes on every call.

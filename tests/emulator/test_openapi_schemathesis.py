@@ -37,7 +37,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from emulator.server import start_in_thread
+from graph_phone_emulator.server import start_in_thread
 from strategies.methods import PHONE_METHOD_IDS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

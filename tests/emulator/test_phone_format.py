@@ -8,7 +8,7 @@ from emukit import GRAY_NUMBERS, INVALID_NUMBERS, VALID_NUMBERS
 from hypothesis import given
 from hypothesis import strategies as st
 
-from emulator.phone_format import classify_any, mask, normalise
+from graph_phone_emulator.phone_format import classify_any, mask, normalise
 
 ASSIGNED = sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
 

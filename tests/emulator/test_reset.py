@@ -8,8 +8,8 @@ import pytest
 from emukit import PROFILE
 from test_faults import PROBES
 
-from emulator.faults import FaultName
-from emulator.server import start_in_thread
+from graph_phone_emulator.faults import FaultName
+from graph_phone_emulator.server import start_in_thread
 
 
 @pytest.fixture(scope="module")

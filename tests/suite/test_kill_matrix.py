@@ -12,7 +12,7 @@ import pytest
 
 from conformance.cli.kill_matrix.matrix import Outcome, build_report, fault_job, render_markdown
 from conformance.safety.budget import CANNOT_KILL
-from emulator.faults import FaultName
+from graph_phone_emulator.faults import FaultName
 
 ROOT = Path(__file__).resolve().parents[2]
 

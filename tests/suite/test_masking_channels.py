@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).parent))
 from leakkit import Number, in_context, number_leaks, numbers, token_forms, token_leaks, tokens
 
-from emulator.faults import FaultName
+from graph_phone_emulator.faults import FaultName
 
 ROOT = Path(__file__).resolve().parents[2]
 STOP_HOOK = re.compile(r"\+[0-9]{1,3}[ -]?[0-9]{6,}")

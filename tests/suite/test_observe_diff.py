@@ -11,8 +11,8 @@ import pytest
 from conformance.cli import main
 from conformance.probes import ledger as ledger_module
 from conformance.probes.questions import QUESTIONS, check_catalog, diff_scenarios, observe_scenarios
-from emulator import observations as emulator_observations
-from emulator.__main__ import main as emulator_main
+from graph_phone_emulator import observations as emulator_observations
+from graph_phone_emulator.__main__ import main as emulator_main
 from strategies.phone_numbers import GRAY_LABELS
 
 ODD = "embedded?bad_body_status=422&gray=accept&masked_format=x-all"
@@ -145,7 +145,7 @@ def _one_line_error(capsys: pytest.CaptureFixture[str], expected: str) -> None:
 
 @pytest.mark.parametrize("case", ["missing", "version", "question"])
 def test_the_emulator_refuses_a_bad_ledger(bad_ledgers, case: str, capsys: pytest.CaptureFixture[str]) -> None:
-    """``python -m emulator --observations``: one line, exit 2."""
+    """``python -m graph_phone_emulator --observations``: one line, exit 2."""
     path, expected = bad_ledgers[case]
     assert emulator_main(["--observations", str(path)]) == 2
     _one_line_error(capsys, expected)
@@ -208,7 +208,7 @@ def test_diff_refuses_a_bad_allow_list(text: str | None, expected: str, tmp_path
 
 def test_the_profile_key_and_explicit_choices(odd_ledger: Path, tmp_path: Path) -> None:
     """``[emulator] observations`` (relative to the profile) sets the choices; an explicit choice wins."""
-    from emulator.config import DEFAULT_PROFILE, load_config
+    from graph_phone_emulator.config import DEFAULT_PROFILE, load_config
 
     text = DEFAULT_PROFILE.read_text(encoding="utf-8").replace("[emulator]\n", "[emulator]\nobservations = "
                                                                   f'"{odd_ledger.name}"\n', 1)

@@ -23,7 +23,7 @@ import pytest
 from conformance.results.compare import compare_files
 from conformance.results.document import exit_code_for
 from conformance.results.expectations import apply_expectations, write_template
-from emulator.faults import FaultName
+from graph_phone_emulator.faults import FaultName
 
 pytestmark = pytest.mark.slow
 
@@ -209,7 +209,7 @@ def test_the_cli_gate_passes_with_expectations_and_writes_a_template(
 
 def test_tenant_reports_mask_every_phone_number(tmp_path: Path) -> None:
     """A 'tenant' (the emulator on loopback, profile kind = tenant): no full number in any report file."""
-    from emulator.server import start_in_thread
+    from graph_phone_emulator.server import start_in_thread
 
     source = (ROOT / "conformance" / "targets" / "emulator.toml").read_text()
     secret = re.search(r'^secret = "([^"]+)"', source, re.MULTILINE).group(1)  # type: ignore[union-attr]

@@ -56,7 +56,7 @@ def test_rules_are_well_formed() -> None:
 
 def test_every_fault_names_catalogued_rules() -> None:
     """The emulator's fault catalog only names rules that exist."""
-    faults = pytest.importorskip("emulator.faults").FAULTS
+    faults = pytest.importorskip("graph_phone_emulator.faults").FAULTS
     assert len(faults) >= 30
     for name, fault in faults.items():
         assert fault.rules, f"fault {name} names no rule"

@@ -136,10 +136,10 @@ def cli(*args: str, env: Mapping[str, str] | None = None, cwd: Path | None = Non
 
 @contextlib.contextmanager
 def emulator_process(profile: Path, *extra: str) -> Iterator[str]:
-    """A standalone emulator (``python -m emulator``) on a free port; yields its base URL."""
+    """A standalone emulator (``python -m graph_phone_emulator``) on a free port; yields its base URL."""
     log = profile.with_suffix(".emulator.log")
     with log.open("w") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "emulator", "--profile", str(profile), "--port", "0",
+        proc = subprocess.Popen([sys.executable, "-m", "graph_phone_emulator", "--profile", str(profile), "--port", "0",
                                  *extra], cwd=ROOT, stdout=subprocess.PIPE, stderr=err, text=True)
     try:
         assert proc.stdout is not None

@@ -24,7 +24,7 @@ TYPES = ("mobile", "alternateMobile", "office")
 @pytest.fixture
 def emulator(tmp_path: Path):
     """An in-process emulator whose users hold phones, and a profile (journal on) that points at it."""
-    from emulator.server import start_in_thread
+    from graph_phone_emulator.server import start_in_thread
 
     path = write_profile(tmp_path / "p.toml", profile_dict(phones=PHONES))
     running = start_in_thread(path)

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from conformance.results.document import exit_code_for
-from emulator.faults import FaultName
+from graph_phone_emulator.faults import FaultName
 from tests.tenant.tenantkit import PHONES, cli, emulator_process, profile_dict, write_profile
 
 

@@ -45,7 +45,7 @@ def clock() -> FakeClock:
 @pytest.fixture
 def target(tmp_path: Path, clock: FakeClock) -> Iterator[Target]:
     """A target with ``settle_s`` = 5 on an in-process emulator, its client on a fake clock."""
-    from emulator.server import start_in_thread
+    from graph_phone_emulator.server import start_in_thread
 
     path = write_profile(tmp_path / "p.toml", profile_dict(phones=PHONES))
     running = start_in_thread(path)

@@ -67,7 +67,7 @@ def test_retries_are_bounded_per_request_and_per_run() -> None:
 
 def test_every_retry_after_of_a_throttling_emulator_is_honoured(tmp_path: Path) -> None:
     """Against the emulator throttling at 3 requests a second per token (and 20 ms latency)."""
-    from emulator.server import start_in_thread
+    from graph_phone_emulator.server import start_in_thread
 
     path = write_profile(tmp_path / "p.toml", profile_dict(phones=PHONES))
     running = start_in_thread(path, overrides={"throttle_per_second": 3, "latency_ms": 20})

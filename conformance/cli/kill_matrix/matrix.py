@@ -142,7 +142,7 @@ def run_kill_matrix(args: argparse.Namespace) -> int:
     catalog = fault_catalog()
     unknown = [f for f in args.fault if f not in catalog]
     if unknown:
-        raise ToolError(f"unknown fault(s): {', '.join(unknown)} (see: python -m emulator --list-faults)")
+        raise ToolError(f"unknown fault(s): {', '.join(unknown)} (see: python -m graph_phone_emulator --list-faults)")
     chosen = args.fault or sorted(catalog)
     budget = ["--quick"] if args.quick else []
     if args.examples is not None:

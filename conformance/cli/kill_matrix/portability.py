@@ -2,7 +2,7 @@
 
 The facts leave many answers open (a status among two, an error code, the masked-number shape, the
 gray zone, which permission family the seed edition honours, ...); the emulator has a switch for each
-(:mod:`emulator.choices`). A correct implementation may take any value of any switch, so the suite
+(:mod:`graph_phone_emulator.choices`). A correct implementation may take any value of any switch, so the suite
 must pass against all of them: a rule that fails on one is a false alarm.
 
 :func:`clean_configurations` gives a small, deterministic set of configurations (edition included as
@@ -51,7 +51,7 @@ class Configuration:
 def choice_table() -> dict[str, tuple[str, ...]]:
     """Every switch and its values (default first): the edition, then the emulator's open choices."""
     try:
-        from emulator.choices import CHOICES
+        from graph_phone_emulator.choices import CHOICES
     except ImportError as exc:  # pragma: no cover - the emulator ships with the suite
         raise ToolError(f"the emulator's choice table cannot be imported ({exc})") from None
     return {EDITION: EDITIONS, **{key: c.values for key, c in CHOICES.items()}}

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from starlette.responses import Response
 
-from emulator.choices import code_for, status_for
+from graph_phone_emulator.choices import code_for, status_for
 
 WWW_AUTHENTICATE = (
     'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", '

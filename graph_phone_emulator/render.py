@@ -8,8 +8,8 @@ from urllib.parse import quote
 
 from starlette.responses import Response
 
-from emulator.directory import Phone
-from emulator.phone_format import mask
+from graph_phone_emulator.directory import Phone
+from graph_phone_emulator.phone_format import mask
 
 ODATA_JSON = ("application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;"
               "charset=utf-8")

@@ -1,4 +1,4 @@
-"""Command line: ``python -m emulator --profile FILE --port N [--edition …] [--gray …] [--choice K=V …]
+"""Command line: ``python -m graph_phone_emulator --profile FILE --port N [--edition …] [--gray …] [--choice K=V …]
 [--observations LEDGER] [--fault NAME …]``."""
 
 from __future__ import annotations
@@ -9,15 +9,15 @@ import signal
 import sys
 import threading
 
-from emulator.choices import describe_choices, parse_assignments
-from emulator.config import DEFAULT_PROFILE, EDITIONS, GRAY_MODES, load_config
-from emulator.faults import describe_catalog
+from graph_phone_emulator.choices import describe_choices, parse_assignments
+from graph_phone_emulator.config import DEFAULT_PROFILE, EDITIONS, GRAY_MODES, load_config
+from graph_phone_emulator.faults import describe_catalog
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(
-        prog="python -m emulator",
+        prog="python -m graph_phone_emulator",
         description="Reference emulator of Microsoft Graph v1.0 phoneMethods, served on loopback.",
     )
     parser.add_argument("--profile", default=None, help=f"TOML profile (default: {DEFAULT_PROFILE})")
@@ -68,11 +68,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"emulator: error: {exc}", file=sys.stderr)
         return 2
     if args.observations:
-        from emulator.observations import choices_from_ledger
+        from graph_phone_emulator.observations import choices_from_ledger
 
         for note in choices_from_ledger(args.observations).notes:
             print(f"emulator: note: {note}", file=sys.stderr)
-    from emulator.server import serve_config
+    from graph_phone_emulator.server import serve_config
 
     try:
         running = serve_config(config, port=args.port)

@@ -8,7 +8,7 @@ still a correct implementation: the kill matrix runs the suite against a coverin
 rule that fails on one is a false alarm.
 
 Error kinds (:data:`STATUS_CHOICES`) tie an open status to the refusals it governs; the handlers
-raise :class:`~emulator.errors.GraphError` with a ``kind`` and :func:`render` decides status and code.
+raise :class:`~graph_phone_emulator.errors.GraphError` with a ``kind`` and :func:`render` decides status and code.
 """
 
 from __future__ import annotations

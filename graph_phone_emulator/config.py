@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from emulator.choices import DEFAULTS, validate_choices
-from emulator.faults import FaultName, validate_fault_names
-from emulator.phone_format import classify
+from graph_phone_emulator.choices import DEFAULTS, validate_choices
+from graph_phone_emulator.faults import FaultName, validate_fault_names
+from graph_phone_emulator.phone_format import classify
 
 DEFAULT_PROFILE = Path(__file__).resolve().parents[1] / "conformance/targets/emulator.toml"
 """The package-default profile (the suite's embedded-emulator target)."""
@@ -65,7 +65,7 @@ class EmulatorConfig:
         return self.choices["gray"]
 
     def choice(self, key: str) -> str:
-        """The value of the open choice ``key`` (see :mod:`emulator.choices`)."""
+        """The value of the open choice ``key`` (see :mod:`graph_phone_emulator.choices`)."""
         return self.choices[key]
 
     def faulty(self, name: FaultName) -> bool:
@@ -165,9 +165,9 @@ def _with_observations(emu: Mapping[str, object], overrides: Mapping[str, object
     """``overrides`` with the choices an observation ledger decides placed under any explicit ones.
 
     The ledger is the ``observations`` override or the profile's ``[emulator] observations`` (a path
-    relative to the profile); see :mod:`emulator.observations`.
+    relative to the profile); see :mod:`graph_phone_emulator.observations`.
     """
-    from emulator.observations import LedgerError, choices_from_ledger
+    from graph_phone_emulator.observations import LedgerError, choices_from_ledger
 
     path = overrides.get("observations")
     if path is None and emu.get("observations"):

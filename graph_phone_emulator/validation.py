@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from emulator.directory import OFFICE, PHONE_TYPES
-from emulator.errors import GraphError, bad_request
-from emulator.faults import FaultName
-from emulator.phone_format import classify_any, normalise
-from emulator.settings import Settings
+from graph_phone_emulator.directory import OFFICE, PHONE_TYPES
+from graph_phone_emulator.errors import GraphError, bad_request
+from graph_phone_emulator.faults import FaultName
+from graph_phone_emulator.phone_format import classify_any, normalise
+from graph_phone_emulator.settings import Settings
 
 WRITABLE = frozenset({"phoneNumber", "phoneType"})
 READ_ONLY = frozenset({"id", "smsSignInState"})

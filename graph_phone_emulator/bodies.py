@@ -6,9 +6,9 @@ import json
 
 from starlette.requests import Request
 
-from emulator.errors import GraphError, bad_request, server_error
-from emulator.faults import FaultName
-from emulator.settings import Settings
+from graph_phone_emulator.errors import GraphError, bad_request, server_error
+from graph_phone_emulator.faults import FaultName
+from graph_phone_emulator.settings import Settings
 
 MAX_BODY = 64 * 1024
 """Largest accepted request body in bytes (64 KiB)."""

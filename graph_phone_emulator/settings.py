@@ -1,13 +1,13 @@
 """The one view of the configuration that the request-handling modules need.
 
-:class:`emulator.config.EmulatorConfig` satisfies it; tests may pass any object with the same shape.
+:class:`graph_phone_emulator.config.EmulatorConfig` satisfies it; tests may pass any object with the same shape.
 """
 
 from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from emulator.faults import FaultName
+from graph_phone_emulator.faults import FaultName
 
 
 @runtime_checkable
@@ -29,5 +29,5 @@ class Settings(Protocol):
         ...
 
     def choice(self, key: str) -> str:
-        """The value of an open choice (:mod:`emulator.choices`)."""
+        """The value of an open choice (:mod:`graph_phone_emulator.choices`)."""
         ...

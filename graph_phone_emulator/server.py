@@ -14,9 +14,9 @@ from types import TracebackType
 import uvicorn
 from starlette.applications import Starlette
 
-from emulator.app import Emulator
-from emulator.config import EmulatorConfig, load_config
-from emulator.switch import SwitchableApp
+from graph_phone_emulator.app import Emulator
+from graph_phone_emulator.config import EmulatorConfig, load_config
+from graph_phone_emulator.switch import SwitchableApp
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 15.0
@@ -25,7 +25,7 @@ START_TIMEOUT = 15.0
 class RunningEmulator:
     """An emulator serving on loopback. ``base_url`` ends with ``/v1.0``; ``stop()`` shuts it down.
 
-    ``reset()`` switches it to another configuration in place (the reset hook, :mod:`emulator.switch`).
+    ``reset()`` switches it to another configuration in place (the reset hook, :mod:`graph_phone_emulator.switch`).
     """
 
     def __init__(self, switch: SwitchableApp, server: uvicorn.Server, thread: threading.Thread, port: int,
@@ -92,7 +92,7 @@ def start_in_thread(profile: str | os.PathLike[str] | None = None, *, port: int 
 
     ``port`` 0 picks a free port. ``overrides`` may set ``edition``, ``gray``, ``faults``,
     ``throttle_per_second``, ``latency_ms``, ``secret`` and ``choices`` (a mapping of
-    :mod:`emulator.choices` keys to values). Raises ValueError for a bad profile, an
+    :mod:`graph_phone_emulator.choices` keys to values). Raises ValueError for a bad profile, an
     unknown override or an unknown fault name, OSError when the port can't be bound.
     """
     config = load_config(profile, overrides)

@@ -2,7 +2,7 @@
 
 The ledger (written by the suite's ``observe`` command; format ``version = 1``) records, per open
 question, what a target answered. This module reads it on its own (the emulator knows nothing of the
-suite) and maps each answer to a choice of :mod:`emulator.choices`. It is the one place where ledger
+suite) and maps each answer to a choice of :mod:`graph_phone_emulator.choices`. It is the one place where ledger
 questions meet choice keys: :data:`MAPPING`.
 
 An answer the emulator cannot express (no such choice in this build, or a value outside the choice's
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emulator.choices import CHOICES
+from graph_phone_emulator.choices import CHOICES
 
 VERSION = 1
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from emulator.faults import FaultName
-from emulator.settings import Settings
-from emulator.tokens import Principal
+from graph_phone_emulator.faults import FaultName
+from graph_phone_emulator.settings import Settings
+from graph_phone_emulator.tokens import Principal
 
 GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
 PRIVILEGED_AUTHENTICATION_ADMINISTRATOR = "7be44c8a-adaf-4e2a-84d6-ab2649e08a13"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from emulator.directory import (
+from graph_phone_emulator.directory import (
     ALTERNATE_MOBILE,
     METHOD_IDS,
     MOBILE,
@@ -21,10 +21,10 @@ from emulator.directory import (
     Phone,
     User,
 )
-from emulator.errors import GraphError, bad_request, method_not_found
-from emulator.faults import FaultName
-from emulator.settings import Settings
-from emulator.validation import PhoneInput
+from graph_phone_emulator.errors import GraphError, bad_request, method_not_found
+from graph_phone_emulator.faults import FaultName
+from graph_phone_emulator.settings import Settings
+from graph_phone_emulator.validation import PhoneInput
 
 GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 

@@ -18,10 +18,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from emulator.bodies import check_declared_length, read_json_object
-from emulator.config import EmulatorConfig
-from emulator.directory import Directory, Phone, User
-from emulator.errors import (
+from graph_phone_emulator.bodies import check_declared_length, read_json_object
+from graph_phone_emulator.config import EmulatorConfig
+from graph_phone_emulator.directory import Directory, Phone, User
+from graph_phone_emulator.errors import (
     GraphError,
     access_denied,
     error_response,
@@ -29,15 +29,15 @@ from emulator.errors import (
     unauthenticated,
     user_not_found,
 )
-from emulator.faults import FaultName
-from emulator.lag import Lag
-from emulator.middleware import IDS_KEY, GraphMiddleware, ServerErrorCounter
-from emulator.operations import GUID, PhoneMethods
-from emulator.permissions import READ_ACTIONS, authorize
-from emulator.render import ODATA_TYPE, context_url, json_response, no_content, phone_json
-from emulator.throttle import Throttle
-from emulator.tokens import MalformedToken, Principal, TokenError, TokenVerifier
-from emulator.validation import InvalidNumber, PhoneInput, parse_phone_body
+from graph_phone_emulator.faults import FaultName
+from graph_phone_emulator.lag import Lag
+from graph_phone_emulator.middleware import IDS_KEY, GraphMiddleware, ServerErrorCounter
+from graph_phone_emulator.operations import GUID, PhoneMethods
+from graph_phone_emulator.permissions import READ_ACTIONS, authorize
+from graph_phone_emulator.render import ODATA_TYPE, context_url, json_response, no_content, phone_json
+from graph_phone_emulator.throttle import Throttle
+from graph_phone_emulator.tokens import MalformedToken, Principal, TokenError, TokenVerifier
+from graph_phone_emulator.validation import InvalidNumber, PhoneInput, parse_phone_body
 
 PHONE_METHODS = "/authentication/phoneMethods"
 Handler = Callable[[Request], Awaitable[Response]]

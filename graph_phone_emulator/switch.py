@@ -1,6 +1,6 @@
 """Serve one emulator, switch its configuration in place: the reset hook.
 
-A running server (:mod:`emulator.server`) serves a :class:`SwitchableApp`, which hands every request
+A running server (:mod:`graph_phone_emulator.server`) serves a :class:`SwitchableApp`, which hands every request
 to the application built for the current configuration. :meth:`SwitchableApp.switch` builds a fresh
 application (fresh directory, counters, token verifier, faults) and serves it from the next request
 on: as if the emulator had been restarted on the same port, without the restart. Callers switch
@@ -13,7 +13,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 
-from emulator.config import EmulatorConfig
+from graph_phone_emulator.config import EmulatorConfig
 
 Scope = dict[str, Any]
 
@@ -36,6 +36,6 @@ class SwitchableApp:
 
 
 def _build(config: EmulatorConfig) -> Starlette:
-    from emulator.app import create_app
+    from graph_phone_emulator.app import create_app
 
     return create_app(config)

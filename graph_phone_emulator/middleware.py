@@ -10,7 +10,7 @@ from typing import Any
 
 from starlette.requests import ClientDisconnect
 
-from emulator.errors import error_response, server_error
+from graph_phone_emulator.errors import error_response, server_error
 
 try:  # uvicorn raises this from send() when the client has gone (newer versions)
     from uvicorn.protocols.utils import ClientDisconnected
@@ -30,7 +30,7 @@ IDS_KEY = "graph.ids"
 """Scope key holding ``(request-id, client-request-id)`` for the current request."""
 
 _KEY_SEGMENT = re.compile(r"/v1\.0/users\('((?:[^']|'')*)'\)(/.*)?", re.S)
-logger = logging.getLogger("emulator")
+logger = logging.getLogger("graph_phone_emulator")
 
 
 class ServerErrorCounter:

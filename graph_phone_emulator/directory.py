@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
 
-from emulator.config import UserSpec
-from emulator.lag import Lag
+from graph_phone_emulator.config import UserSpec
+from graph_phone_emulator.lag import Lag
 
 MOBILE, ALTERNATE_MOBILE, OFFICE = "mobile", "alternateMobile", "office"
 PHONE_TYPES: Final = (MOBILE, ALTERNATE_MOBILE, OFFICE)

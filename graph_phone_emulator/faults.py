@@ -186,7 +186,7 @@ def validate_fault_names(names: Iterable[object]) -> frozenset[FaultName]:
     unknown = [n for n in selected if not isinstance(n, str) or n not in FAULTS]
     if unknown:
         listed = ", ".join(repr(n) for n in unknown)
-        raise ValueError(f"unknown fault(s) {listed}; `python -m emulator --list-faults` lists the catalog")
+        raise ValueError(f"unknown fault(s) {listed}; `python -m graph_phone_emulator --list-faults` lists the catalog")
     return frozenset(FaultName(n) for n in selected)
 
 
