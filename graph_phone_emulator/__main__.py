@@ -1,5 +1,5 @@
 """Command line: ``python -m graph_phone_emulator --profile FILE --port N [--edition …] [--gray …] [--choice K=V …]
-[--observations LEDGER] [--fault NAME …]``."""
+[--observations LEDGER [--allow-partial]] [--fault NAME …]``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import signal
 import sys
 import threading
 
-from graph_phone_emulator.choices import describe_choices, parse_assignments
+from graph_phone_emulator.choices import FAMILIES, describe_choices, parse_assignments
 from graph_phone_emulator.config import DEFAULT_PROFILE, EDITIONS, GRAY_MODES, load_config
 from graph_phone_emulator.faults import describe_catalog
 
@@ -28,7 +28,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="set an open choice (repeatable; overrides [emulator.choices]; see --list-choices)")
     parser.add_argument("--observations", metavar="LEDGER",
                         help="answer like an observed target: choices from an observation ledger "
-                             "(python -m conformance observe); --choice still wins")
+                             "(python -m conformance observe) and its edition; --choice and --edition still win. "
+                             "Refuses to start when an answer cannot be mirrored (each is listed)")
+    parser.add_argument("--allow-partial", action="store_true",
+                        help="with --observations: start even though some answers are not mirrored")
     parser.add_argument("--fault", action="append", metavar="NAME",
                         help="inject a fault (repeatable; replaces the profile's list)")
     parser.add_argument("--secret", help="token signing secret (overrides the profile)")
@@ -51,14 +54,32 @@ def main(argv: list[str] | None = None) -> int:
     if args.list_choices:
         with contextlib.suppress(BrokenPipeError):
             print(describe_choices())
+            print("\nfine-grained keys (set by --observations, or by hand):")
+            print("\n".join(f"{key:<16}  {text}" for key, text in FAMILIES.items()))
         return 0
     try:
         choices = parse_assignments(args.choice)
     except ValueError as exc:
         print(f"emulator: error: {exc}", file=sys.stderr)
         return 2
+    edition = args.edition
+    if args.observations:
+        from graph_phone_emulator.observations import LedgerError, mirror
+
+        try:
+            observed = mirror(args.observations)
+        except LedgerError as exc:
+            print(f"emulator: error: {exc}", file=sys.stderr)
+            return 2
+        for item in observed.unmirrored:
+            print(f"emulator: not mirrored: {item.line()}", file=sys.stderr)
+        if observed.unmirrored and not args.allow_partial:
+            print(f"emulator: error: {len(observed.unmirrored)} observed answer(s) cannot be mirrored (listed "
+                  "above); pass --allow-partial to start anyway", file=sys.stderr)
+            return 2
+        edition = edition or observed.edition
     overrides = {key: value for key, value in (
-        ("edition", args.edition), ("gray", args.gray), ("faults", args.fault), ("secret", args.secret),
+        ("edition", edition), ("gray", args.gray), ("faults", args.fault), ("secret", args.secret),
         ("throttle_per_second", args.throttle_per_second), ("latency_ms", args.latency_ms),
         ("choices", choices or None), ("observations", args.observations), ("lag_ms", args.lag_ms),
     ) if value is not None}
@@ -67,11 +88,6 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"emulator: error: {exc}", file=sys.stderr)
         return 2
-    if args.observations:
-        from graph_phone_emulator.observations import choices_from_ledger
-
-        for note in choices_from_ledger(args.observations).notes:
-            print(f"emulator: note: {note}", file=sys.stderr)
     from graph_phone_emulator.server import serve_config
 
     try:

@@ -257,7 +257,8 @@ class Emulator:
 
     def phone_json(self, phone: Phone, *, masked: bool = False) -> dict[str, object]:
         """A phone method as JSON under the configured choices (mask shape, ``@odata.type``)."""
-        body = phone_json(phone, masked=masked, mask_format=self.config.choice("masked_format"))
+        shape = self.config.choices.get("mask") or self.config.choice("masked_format")
+        body = phone_json(phone, masked=masked, mask_format=shape)
         if self.config.choice("odata_type") == "present":
             body = {"@odata.type": ODATA_TYPE, **body}
         return body

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
+from graph_phone_emulator.phone_format import GRAY_LABELS, mask_pattern
+
 
 @dataclass(frozen=True)
 class Choice:
@@ -99,16 +101,29 @@ OPEN_CODE_KINDS: Final = frozenset({*STATUS_CHOICES, "method_not_found", "user_n
 
 
 def validate_choices(chosen: Mapping[str, object], where: str = "choices") -> Mapping[str, str]:
-    """Every choice's value: ``chosen`` over the defaults; ValueError naming an unknown key or value."""
-    unknown = sorted(set(chosen) - set(CHOICES))
+    """Every choice's value: ``chosen`` over the defaults; ValueError naming an unknown key or value.
+
+    Keys of the fine-grained families (:data:`FAMILIES`) are checked by :func:`check_fine` and
+    kept; the others get their defaults (:func:`fine_defaults`).
+    """
+    unknown = sorted(k for k in set(chosen) - set(CHOICES) if not is_fine(k))
     if unknown:
-        raise ValueError(f"{where}: unknown choice(s) {', '.join(unknown)} (known: {', '.join(CHOICES)})")
+        raise ValueError(f"{where}: unknown choice(s) {', '.join(unknown)} (known: {', '.join(CHOICES)}, "
+                         f"and {', '.join(FAMILIES)})")
     values = dict(DEFAULTS)
+    fine = {k: v for k, v in chosen.items() if k not in CHOICES}
+    chosen = {k: v for k, v in chosen.items() if k in CHOICES}
     for key, value in chosen.items():
         text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
         if text not in CHOICES[key].values:
             raise ValueError(f"{where}: {key} must be one of {', '.join(CHOICES[key].values)} (got {value!r})")
         values[key] = str(text)
+    values.update(fine_defaults(values))
+    for key, value in fine.items():
+        problem = check_fine(key, value)
+        if problem:
+            raise ValueError(f"{where}: {key} {problem} (got {value!r})")
+        values[key] = str(value)
     return MappingProxyType(values)
 
 
@@ -140,3 +155,90 @@ def describe_choices() -> str:
     """The choice table as text: key, allowed values (default first), what it decides."""
     width = max(len(k) for k in CHOICES)
     return "\n".join(f"{c.key:<{width}}  {'|'.join(c.values):<24}  {c.description}" for c in CHOICES.values())
+
+
+# -- fine-grained choices (issue 22): one answer per gray class, refusal case and property case ----
+
+GRAY_MODES_FINE: Final = ("reject", "accept", "as-sent")
+"""``gray.<class>``: refused, normalised to the spec's form and stored, or stored as sent."""
+
+REFUSAL_CASES: Final = (
+    "invalid_number", "unknown_property_create", "unknown_property_update", "read_only_property_create",
+    "read_only_property_update", "phone_type", "duplicate", "alternate_without_mobile", "type_change",
+    "delete_mobile_with_alternate", "enable_non_mobile", "enable_policy_off", "content_type", "personal_account",
+    "user_not_found", "method_not_found", "malformed_id", "privileged_target", "self_service",
+    *(f"gray.{label}" for label in GRAY_LABELS),
+)
+"""The refusals whose status and code ``refusal.<case>`` may set (a gray class falls back to invalid_number)."""
+
+PROPERTY_CASES: Final = ("unknown_property_create", "unknown_property_update", "read_only_property_create",
+                         "read_only_property_update")
+"""``property.<case>``: ``reject`` or ``ignore`` unknown / read-only properties in a create or an update."""
+
+FAMILIES: Final[Mapping[str, str]] = MappingProxyType({
+    "gray.<class>": f"one gray-zone class ({', '.join(GRAY_LABELS)}): {'|'.join(GRAY_MODES_FINE)} "
+                    "(default: the gray choice)",
+    "refusal.<case>": f"status and code of one refusal ({', '.join(REFUSAL_CASES[:19])}, gray.<class>): "
+                      "'STATUS CODE' such as '400 BadRequest' (default: as the choices above say)",
+    "property.<case>": f"{', '.join(PROPERTY_CASES)}: reject|ignore (default: reject)",
+    "mask": "the masked number as a shape, digits as '#', e.g. '+# XXXXXXXX##' or 'full' "
+            "(default: the masked_format choice)",
+})
+"""The fine-grained families of choice keys (not part of the portability matrix: defaults follow the choices)."""
+
+_CODE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+
+
+def is_fine(key: str) -> bool:
+    """True when ``key`` names a member of a fine-grained family."""
+    family, dot, member = key.partition(".")
+    if key == "mask":
+        return True
+    return bool(dot) and ((family == "gray" and member in GRAY_LABELS)
+                          or (family == "refusal" and member in REFUSAL_CASES)
+                          or (family == "property" and member in PROPERTY_CASES))
+
+
+def check_fine(key: str, value: object) -> str:
+    """Why ``value`` cannot be the value of the fine-grained key ``key`` (``""``: it can)."""
+    if not isinstance(value, str):
+        return "must be a string"
+    family = key.partition(".")[0]
+    if family == "gray":
+        return "" if value in GRAY_MODES_FINE else f"must be one of {', '.join(GRAY_MODES_FINE)}"
+    if family == "property":
+        return "" if value in ("reject", "ignore") else "must be reject or ignore"
+    if family == "mask":
+        return "" if mask_pattern(value) is not None else "is not a mask this emulator can apply"
+    if parse_refusal(value) is None:
+        return "must be 'STATUS' or 'STATUS CODE' with a 4xx status"
+    return ""
+
+
+def fine_defaults(values: Mapping[str, str]) -> dict[str, str]:
+    """The fine-grained keys' defaults under the coarse ``values`` (``""``: the coarse choices decide)."""
+    out = {f"gray.{label}": values["gray"] for label in GRAY_LABELS}
+    out.update({f"property.{case}": "reject" for case in PROPERTY_CASES})
+    out.update({f"refusal.{case}": "" for case in REFUSAL_CASES})
+    out["mask"] = ""
+    return out
+
+
+def parse_refusal(value: str) -> tuple[int, str | None] | None:
+    """``"400 BadRequest"`` -> ``(400, "BadRequest")``, ``"409"`` -> ``(409, None)``; None if malformed."""
+    status, _, code = value.strip().partition(" ")
+    if not (status.isdigit() and len(status) == 3 and 400 <= int(status) <= 499):
+        return None
+    code = code.strip()
+    if code and not set(code) <= _CODE_CHARS:
+        return None
+    return int(status), code or None
+
+
+def refusal_for(case: str, choices: Mapping[str, str]) -> tuple[int, str | None] | None:
+    """The ``(status, code)`` set for refusal ``case`` (a gray class falls back to ``invalid_number``)."""
+    for key in (case, "invalid_number" if case.startswith("gray.") else ""):
+        value = choices.get(f"refusal.{key}", "") if key else ""
+        if value:
+            return parse_refusal(value)
+    return None

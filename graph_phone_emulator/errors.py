@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from starlette.responses import Response
 
-from graph_phone_emulator.choices import code_for, status_for
+from graph_phone_emulator.choices import code_for, refusal_for, status_for
 
 WWW_AUTHENTICATE = (
     'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", '
@@ -22,7 +22,7 @@ class GraphError(Exception):
 
     def __init__(self, status: int, code: str, message: str, *,
                  headers: Mapping[str, str] | None = None,
-                 inner: Mapping[str, str] | None = None, kind: str = "") -> None:
+                 inner: Mapping[str, str] | None = None, kind: str = "", case: str = "") -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status
         self.code = code
@@ -30,22 +30,29 @@ class GraphError(Exception):
         self.headers = dict(headers or {})
         self.inner = dict(inner or {})
         self.kind = kind
+        self.case = case or kind
+        """The refusal case (``refusal.<case>`` may set its status and code); the kind unless finer."""
 
     def rendered(self, choices: Mapping[str, str]) -> GraphError:
         """This error with the status, code and headers the open ``choices`` give its kind."""
         status = status_for(self.kind, self.status, choices)
+        code = code_for(self.kind, status, self.code, choices)
+        observed = refusal_for(self.case, choices) if self.case else None
+        if observed is not None:
+            status, code = observed[0], observed[1] or code
         headers = dict(self.headers)
         if status == 401 and choices["www_authenticate"] == "present":
             headers.setdefault("WWW-Authenticate", WWW_AUTHENTICATE)
         elif choices["www_authenticate"] == "absent":
             headers.pop("WWW-Authenticate", None)
-        return GraphError(status, code_for(self.kind, status, self.code, choices), self.message,
-                          headers=headers, inner=self.inner, kind=self.kind)
+        return GraphError(status, code, self.message, headers=headers, inner=self.inner, kind=self.kind,
+                          case=self.case)
 
 
-def bad_request(message: str, code: str = "invalidRequest", kind: str = "validation") -> GraphError:
-    """A 400 for input the contract rejects (``kind`` names the open choice that may change it)."""
-    return GraphError(400, code, message, kind=kind)
+def bad_request(message: str, code: str = "invalidRequest", kind: str = "validation", case: str = "") -> GraphError:
+    """A 400 for input the contract rejects (``kind`` names the open choice that may change it, ``case``
+    the finer refusal case ``refusal.<case>`` may set)."""
+    return GraphError(400, code, message, kind=kind, case=case)
 
 
 def unauthenticated(message: str) -> GraphError:

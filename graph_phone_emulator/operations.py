@@ -76,7 +76,8 @@ class PhoneMethods:
                                  kind="duplicate")
             orphan = slot == ALTERNATE_MOBILE and MOBILE not in user.phones
             if orphan and not faulty(FaultName.ALTERNATE_WITHOUT_MOBILE):
-                raise bad_request("An alternateMobile phone needs a mobile phone first.", kind="slot")
+                raise bad_request("An alternateMobile phone needs a mobile phone first.", kind="slot",
+                                  case="alternate_without_mobile")
             if faulty(FaultName.CREATE_REPLACES_OTHER_TYPES):
                 for other in [t for t in user.phones if t != slot]:
                     self.directory.remove(user, other)
@@ -102,7 +103,7 @@ class PhoneMethods:
                     phone_type = values.phone_type or phone_type
                 elif not faulty(FaultName.TYPE_CHANGE_ACCEPTED):
                     raise bad_request(f"phoneType can't change: method {old.method_id} is {slot}. "
-                                      "Add a phone of the new type, then delete this one.")
+                                      "Add a phone of the new type, then delete this one.", case="type_change")
             elif values.slot == slot and faulty(FaultName.SAME_TYPE_REJECTED):
                 raise bad_request("phoneType must not be sent when updating.")
             number, state = old.number, old.sms_state
@@ -140,7 +141,8 @@ class PhoneMethods:
             blocked = slot == MOBILE and ALTERNATE_MOBILE in user.phones
             cascade = self.settings.choice("delete_mobile_with_alternate") == "cascade"
             if blocked and not cascade and not faulty(FaultName.DELETE_MOBILE_WITH_ALTERNATE):
-                raise bad_request("Delete the alternateMobile phone before the mobile phone.", kind="slot")
+                raise bad_request("Delete the alternateMobile phone before the mobile phone.", kind="slot",
+                                  case="delete_mobile_with_alternate")
             if faulty(FaultName.DELETED_STILL_LISTED):
                 return
             if blocked and cascade and not faulty(FaultName.DELETE_MOBILE_WITH_ALTERNATE):
@@ -157,12 +159,13 @@ class PhoneMethods:
                 if self.settings.faulty(FaultName.ENABLE_SMS_NON_MOBILE):
                     return
                 raise bad_request("SMS sign-in can only be enabled on the mobile phone method.",
-                                  kind="enable_refused")
+                                  kind="enable_refused", case="enable_non_mobile")
             phone = user.phones[slot]
             faulty = self.settings.faulty
             refusal = None
             if not user.sms_policy and not faulty(FaultName.ENABLE_SMS_POLICY_IGNORED):
-                refusal = bad_request("SMS sign-in is not allowed for this user by policy.", kind="enable_refused")
+                refusal = bad_request("SMS sign-in is not allowed for this user by policy.", kind="enable_refused",
+                                      case="enable_policy_off")
             elif (self.directory.others_with_mobile(user, phone.number) > 0
                   and not faulty(FaultName.ENABLE_SMS_NOT_UNIQUE_ACCEPTED)):
                 refusal = bad_request("The phone number is not unique, so it can't be used for SMS sign-in.",

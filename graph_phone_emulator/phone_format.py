@@ -158,9 +158,13 @@ def mask(number: str, shape: str = "cc-stars") -> str:
 
     ``+1 5555551234x123`` becomes ``+1 ********34`` (``cc-stars``: the country code kept),
     ``+X XXXXXXXX34`` (``x-all``) or ``********34`` (``tail-only``); the extension is never shown.
+    Any other ``shape`` is a mask pattern (:func:`mask_pattern`), e.g. ``+# XXXXXXXX##``.
     """
     if shape not in MASK_FORMATS:
-        raise ValueError(f"unknown mask shape {shape!r}")
+        pattern = mask_pattern(shape)
+        if pattern is None:
+            raise ValueError(f"unknown mask shape {shape!r}")
+        return pattern.apply(number)
     cc, _, rest = number.partition(" ")
     national = rest.partition("x")[0]
     if not rest:
@@ -171,3 +175,113 @@ def mask(number: str, shape: str = "cc-stars") -> str:
     if shape == "tail-only":
         return f"{'*' * hidden}{national[-2:]}"
     return f"{cc} {'*' * hidden}{national[-2:]}"
+
+
+# -- gray-zone classes (issue 22: the gray zone answered per class) -------------------------------
+
+GRAY_LABELS = (
+    "no_space_after_country_code", "inner_spaces", "dashes", "dots", "parentheses", "surrounding_whitespace",
+    "non_ascii_digits", "unassigned_country_code", "national_number_too_short", "national_number_too_long",
+    "too_many_digits", "extension_too_long", "uppercase_extension_marker",
+)
+"""The gray-zone classes this emulator tells apart (the same names as the suite's strategies)."""
+
+_SPACED = re.compile(r"\+([0-9]{1,3}) ([0-9]+)(?:x([0-9]+))?")
+
+
+def gray_label(value: str) -> str:
+    """The gray-zone class of ``value`` (a gray string), or ``""`` when none fits.
+
+    Checked in this order: surrounding whitespace, non-ASCII digits, an uppercase ``X`` marker,
+    parentheses, dots, dashes, no space after the country code, inner spaces; then, for the spaced
+    form ``+CC N[xE]``: an unassigned country code, an extension over 10 digits, a national number
+    under 4 or over 14 digits, more than 15 digits in all.
+    """
+    if value != value.strip():
+        return "surrounding_whitespace"
+    if any(not c.isascii() and c.isdecimal() for c in value):
+        return "non_ascii_digits"
+    for mark, label in (("X", "uppercase_extension_marker"), ("(", "parentheses"), (")", "parentheses"),
+                        (".", "dots"), ("-", "dashes")):
+        if mark in value:
+            return label
+    if value.startswith("+") and " " not in value:
+        return "no_space_after_country_code"
+    if value.count(" ") > 1:
+        return "inner_spaces"
+    match = _SPACED.fullmatch(value)
+    if match is None:
+        return ""
+    cc, national, ext = match.groups()
+    if not is_assigned_calling_code(cc):
+        return "unassigned_country_code"
+    if ext is not None and len(ext) > 10:
+        return "extension_too_long"
+    if len(national) < 4:
+        return "national_number_too_short"
+    if len(national) > 14:
+        return "national_number_too_long"
+    if len(cc) + len(national) > 15:
+        return "too_many_digits"
+    return ""
+
+
+# -- masks seen on other targets (issue 22: any observed mask, applied by position and class) -----
+
+@dataclass(frozen=True)
+class MaskPattern:
+    """A mask read from one masked number, applied to others by class of character.
+
+    ``prefix`` is how ``+`` and the country code show (``None``: not shown): ``"keep"`` or the
+    character that stands for each country-code digit. The national number shows its first ``head``
+    and last ``tail`` digits; each digit between is written ``hide`` (``""``: the whole number shown).
+    The extension is never shown.
+    """
+
+    prefix: str | None
+    head: int
+    tail: int
+    hide: str
+
+    def apply(self, number: str) -> str:
+        """``number`` (stored form ``+CC N[xE]``) masked by this pattern."""
+        cc, space, rest = number.partition(" ")
+        if not space:
+            cc, rest = "", number
+        national = rest.partition("x")[0]
+        if not self.hide:
+            shown = national
+        else:
+            head = national[:self.head]
+            tail = national[len(head):][-self.tail:] if self.tail else ""
+            shown = head + self.hide * (len(national) - len(head) - len(tail)) + tail
+        if self.prefix is None or not cc:
+            return shown
+        digits = cc.removeprefix("+")
+        return f"+{digits if self.prefix == 'keep' else self.prefix * len(digits)} {shown}"
+
+
+_MASK_NATIONAL = re.compile(r"(#*)([^#\s+])\2*(#*)|(#+)")
+
+
+def mask_pattern(pattern: str) -> MaskPattern | None:
+    """Read a mask written as a number shape (digits as ``#``): ``+# XXXXXXXX##``, ``********##``, ...
+
+    ``full`` shows the whole number. None when the pattern is not of the form ``[+CC ]NATIONAL`` with
+    ``CC`` all ``#`` or all one character and ``NATIONAL`` kept digits, one hiding character, kept digits.
+    """
+    if pattern == "full":
+        return MaskPattern("keep", 0, 0, "")
+    prefix: str | None = None
+    national = pattern
+    if pattern.startswith("+"):
+        head, space, national = pattern[1:].partition(" ")
+        if not space or not head or len(set(head)) != 1 or head[0].isspace():
+            return None
+        prefix = "keep" if head[0] == "#" else head[0]
+    match = _MASK_NATIONAL.fullmatch(national)
+    if match is None:
+        return None
+    if match.group(4):
+        return MaskPattern(prefix, len(national), 0, "")
+    return MaskPattern(prefix, len(match.group(1)), len(match.group(3)), match.group(2))

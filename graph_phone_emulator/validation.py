@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from graph_phone_emulator.directory import OFFICE, PHONE_TYPES
 from graph_phone_emulator.errors import GraphError, bad_request
 from graph_phone_emulator.faults import FaultName
-from graph_phone_emulator.phone_format import classify_any, normalise
+from graph_phone_emulator.phone_format import classify_any, gray_label, normalise
 from graph_phone_emulator.settings import Settings
 
 WRITABLE = frozenset({"phoneNumber", "phoneType"})
@@ -29,8 +29,8 @@ class PhoneInput:
 class InvalidNumber(GraphError):
     """A rejected phoneNumber; carries the raw value and the slot the body named (for one fault)."""
 
-    def __init__(self, message: str, raw: object, slot: str | None) -> None:
-        super().__init__(400, "invalidRequest", message, kind="validation")
+    def __init__(self, message: str, raw: object, slot: str | None, case: str = "invalid_number") -> None:
+        super().__init__(400, "invalidRequest", message, kind="validation", case=case)
         self.raw = raw
         self.slot = slot
 
@@ -38,16 +38,20 @@ class InvalidNumber(GraphError):
 def parse_phone_body(payload: dict[str, object], *, creating: bool, settings: Settings) -> PhoneInput:
     """Validate a create (``creating``) or update body and return its values, or raise a 400.
 
-    OData annotations (keys containing ``@``) are ignored; read-only and unknown properties are refused.
+    OData annotations (keys containing ``@``) are ignored; read-only and unknown properties are refused
+    (or ignored under ``property.<case> = "ignore"``).
     """
     present = {k for k in payload if "@" not in k}
+    verb = "create" if creating else "update"
     read_only = sorted(present & READ_ONLY)
-    if read_only:
-        raise bad_request(f"Property '{read_only[0]}' is read-only and can't be set.")
-    unknown = sorted(present - WRITABLE)
-    if unknown:
+    if read_only and settings.choice(f"property.read_only_property_{verb}") == "reject":
+        raise bad_request(f"Property '{read_only[0]}' is read-only and can't be set.",
+                          case=f"read_only_property_{verb}")
+    unknown = sorted(present - WRITABLE - READ_ONLY)
+    if unknown and settings.choice(f"property.unknown_property_{verb}") == "reject":
         raise bad_request(f"Property '{unknown[0]}' does not exist on type "
-                          "'microsoft.graph.phoneAuthenticationMethod'.")
+                          "'microsoft.graph.phoneAuthenticationMethod'.", case=f"unknown_property_{verb}")
+    present &= WRITABLE
     if creating:
         missing = sorted(WRITABLE - present)
         if missing:
@@ -66,14 +70,21 @@ def _phone_type(value: object, settings: Settings) -> tuple[str, str]:
         return value, value
     if isinstance(value, str) and settings.faulty(FaultName.UNKNOWN_TYPE_ACCEPTED):
         return _LOWER_TYPES.get(value.lower(), OFFICE), value
-    raise bad_request(f"Invalid phoneType {value!r}; expected one of {', '.join(PHONE_TYPES)}.")
+    raise bad_request(f"Invalid phoneType {value!r}; expected one of {', '.join(PHONE_TYPES)}.", case="phone_type")
 
 
 def _phone_number(value: object, slot: str | None, settings: Settings) -> str | None:
     verdict = classify_any(value)
     number: str | None = value if verdict.kind == "valid" else None  # type: ignore[assignment]
-    if verdict.kind == "gray" and settings.gray == "accept":
-        number = normalise(value)  # type: ignore[arg-type]
+    case = "invalid_number"
+    if verdict.kind == "gray":
+        label = gray_label(value)  # type: ignore[arg-type]
+        mode = settings.choice(f"gray.{label}") if label else settings.gray
+        case = f"gray.{label}" if label else case
+        if mode == "accept":
+            number = normalise(value)  # type: ignore[arg-type]
+        elif mode == "as-sent":
+            number = value  # type: ignore[assignment]
     elif verdict.kind == "invalid":
         number = _accepted_by_fault(value, verdict.label, settings)
         if number is None and not (value is None and settings.faulty(FaultName.ACCEPT_NULL_NUMBER)):
@@ -82,7 +93,7 @@ def _phone_number(value: object, slot: str | None, settings: Settings) -> str | 
         return number
     if number is None:
         raise InvalidNumber("Invalid phone number; expected '+{country code} {number}x{extension}', "
-                            "e.g. +1 5555551234.", value, slot)
+                            "e.g. +1 5555551234.", value, slot, case)
     if "x" in number and settings.faulty(FaultName.REJECT_EXTENSION):
         raise bad_request("Phone number extensions are not supported.")
     return number.partition("x")[0] if settings.faulty(FaultName.DROP_EXTENSION) else number
