@@ -8,7 +8,8 @@ profile path, optionally followed by settings for an embedded emulator, as in a 
     conformance/targets/emulator.toml?edition=current
 
 Keys: ``edition`` (the spec edition for this run, any target), ``gray``, ``fault`` (repeatable),
-``observations`` (a ledger the emulator answers from) and any other key, an open choice of the
+``observations`` (a ledger the emulator answers from, in the ledger's edition unless ``edition`` is
+given) and any other key, an open choice of the
 emulator (``python -m graph_phone_emulator --list-choices``). The opened :class:`~conformance.target.target.Target` is
 the suite's own: every write is guarded, tenant users are journaled and restored at the end.
 """
@@ -20,6 +21,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from conformance.core.errors import EXIT_BROKEN, ToolError
 from conformance.probes.ledger import read_ledger
@@ -93,18 +95,15 @@ def opened(spec: TargetSpec) -> Iterator[Target]:
         raise ToolError(f"target {spec.text!r}: the profile's mode is readonly, but these probes write "
                         "(use mode = smoke; every write is guarded and journaled)")
     if spec.observations:
-
-        read_ledger(Path(spec.observations))
+        edition = spec.edition or read_ledger(Path(spec.observations)).edition  # answer as the observed edition
     running = None
     base_url = profile.base_url
     if profile.embedded:
-
         running = start_embedded(profile, edition=edition, gray=spec.gray, faults=spec.faults,
                                  observations=spec.observations,
                                  choices=[f"{k}={v}" for k, v in spec.choices.items()])
         base_url = running.base_url
     else:
-
         preflight(profile, edition)
     try:
         target = GuardedTarget(profile=profile, base_url=base_url, edition=edition)
@@ -115,6 +114,24 @@ def opened(spec: TargetSpec) -> Iterator[Target]:
     finally:
         if running is not None:
             running.stop()
+
+
+def unmirrored(spec: TargetSpec) -> dict[str, str]:
+    """Question id -> why the emulator started from the spec's ledger does not give the observed answer.
+
+    Empty for a spec without ``observations`` or where an explicit choice of the spec overrides a key.
+    """
+    if not spec.observations:
+        return {}
+    try:
+        from graph_phone_emulator.observations import LedgerError, mirror
+    except ImportError as exc:  # pragma: no cover - the emulator ships with the suite
+        raise ToolError(f"the embedded emulator cannot be imported ({exc})") from None
+    try:
+        observed: Any = mirror(spec.observations)
+    except LedgerError as exc:
+        raise ToolError(str(exc)) from None
+    return {u.question: u.line() for u in observed.unmirrored}
 
 
 def restore(target: Target) -> None:

@@ -1,8 +1,8 @@
 """The observation ledger: one small, versioned TOML file of what a target answered to each open question.
 
-Format (``version = 1``)::
+Format (``version = 2``)::
 
-    version = 1
+    version = 2
 
     [target]
     name = "embedded-emulator"   # the profile's [target] name
@@ -11,7 +11,8 @@ Format (``version = 1``)::
 
     [questions.duplicate-type]
     facts = "§3 duplicate type: status and code [unk]"
-    status = 409                 # the answer: status, code, present, shape, state, input, outcome, stored
+    status = 409                 # the answer: status, code, present, shape, unmasked, state, input,
+                                 # outcome, stored, order, remaining
     code = "conflict"
     probes = 2                   # how many probes were sent for this question
     agreed = 2                   # how many of them gave this answer
@@ -21,6 +22,11 @@ A question no probe could be sent for has ``probes = 0`` and ``skipped = "reason
 answer. Entries are written in catalog order, keys in a fixed order: the same target, observed twice,
 gives the same file (the day of an unchanged answer is carried over from the file being replaced).
 Numbers in it are the suite's own synthetic ones.
+
+Version 2 (issue 22) adds what an emulator needs to rebuild the behaviour: the questions
+``unknown-property-update`` and ``read-only-property-update``, the shape of the number the mask was
+seen on (``unmasked``) and the types left after an accepted delete (``remaining``). A version-1 file
+is migrated when read (its mask was seen on the same synthetic number) and written back as version 2.
 """
 
 from __future__ import annotations
@@ -38,9 +44,11 @@ from conformance.core.tomlfile import read_toml
 from conformance.probes.questions import QUESTIONS, Answer
 from conformance.probes.scenarios import Outcome
 
-VERSION = 1
-ANSWER_KEYS = {"status": int, "code": str, "present": bool, "shape": str, "state": str, "input": str,
-               "outcome": str, "stored": str, "order": str}
+VERSION = 2
+MIGRATED = {1: "the mask's reference shape added"}
+"""Older versions read (and migrated in memory), with what the migration adds."""
+ANSWER_KEYS = {"status": int, "code": str, "present": bool, "shape": str, "unmasked": str, "state": str,
+               "input": str, "outcome": str, "stored": str, "order": str, "remaining": str}
 """The answer fields an entry may carry, with their TOML types."""
 META_KEYS = {"facts": str, "probes": int, "agreed": int, "observed": str, "skipped": str}
 KEY_ORDER = ("facts", *ANSWER_KEYS, "probes", "agreed", "skipped", "observed")
@@ -137,8 +145,9 @@ def read_ledger(path: Path) -> Ledger:
     raw = read_toml(path, "ledger", LedgerError)
     where = f"ledger {path}"
     version = raw.get("version")
-    if version != VERSION:
-        raise LedgerError(f"{where}: version {version!r} is not supported (expected version = {VERSION})")
+    if version != VERSION and version not in MIGRATED:
+        raise LedgerError(f"{where}: version {version!r} is not supported (expected version = {VERSION}; "
+                          f"{', '.join(map(str, MIGRATED))} read too)")
     target = raw.get("target")
     if not isinstance(target, dict) or not all(isinstance(target.get(k), str) for k in ("name", "kind", "edition")):
         raise LedgerError(f"{where}: [target] needs name, kind and edition")
@@ -151,7 +160,20 @@ def read_ledger(path: Path) -> Ledger:
     ledger = Ledger(target["name"], target["kind"], target["edition"])
     for qid, table in questions.items():
         ledger.entries[qid] = _entry(qid, table, where)
+    if version == 1:
+        _migrate_v1(ledger)
     return ledger
+
+
+V1_UNMASKED = "+# ##########"
+"""The shape of the number version-1 ledgers observed the mask on (the synthetic mobile, unchanged)."""
+
+
+def _migrate_v1(ledger: Ledger) -> None:
+    """Version 1 -> 2: the masked-number answer gains the shape of the number it was seen on."""
+    masked = ledger.entries.get("masked-number")
+    if masked is not None and masked.answer.get("shape") and "unmasked" not in masked.answer:
+        masked.answer = {**masked.answer, "unmasked": V1_UNMASKED}
 
 
 def _entry(qid: str, table: Any, where: str) -> Entry:

@@ -74,7 +74,16 @@ def _masked(o: Outcome) -> Answer:
     if not isinstance(shown, str):
         return {"status": o.status, "shape": ""}
     full = number(OT, "mobile")
-    return {"status": o.status, "shape": number_shape(shown) if shown != full else "full"}
+    return {"status": o.status, "shape": number_shape(shown) if shown != full else "full",
+            "unmasked": number_shape(full)}
+
+
+def _delete(o: Outcome) -> Answer:
+    """Status and code; for an accepted delete, the types left (a cascade leaves none)."""
+    out = _status_code(o)
+    if o.status is not None and 200 <= o.status < 300:
+        out["remaining"] = ",".join(sorted(k for k in o.state if k != "unreadable"))
+    return out
 
 
 def _order(o: Outcome) -> Answer:
@@ -132,6 +141,8 @@ def observe_scenarios() -> list[Scenario]:
                  body={"phoneNumber": number(OT, "office"), "phoneType": "office", "nickname": "desk"}),
         Scenario("read-only-property", OT, _M, "POST", methods_path(),
                  body={"phoneNumber": number(OT, "office"), "phoneType": "office", "smsSignInState": "ready"}),
+        _patch_mobile("unknown-property-update", {"phoneNumber": new, "nickname": "desk"}),
+        _patch_mobile("read-only-property-update", {"phoneNumber": new, "smsSignInState": "notAllowedByPolicy"}),
         Scenario("phone-type-case", OT, _M, "POST", methods_path(),
                  body={"phoneNumber": number(OT, "office"), "phoneType": "Office"}),
         _patch_mobile("patch-empty-body", {}),
@@ -176,6 +187,8 @@ QUESTIONS: dict[str, Question] = {q.id: q for q in (
        *(f"invalid-number/{label}" for label in OBSERVE_INVALID)),
     _q("unknown-property", "§7 unknown properties in POST [unk]", _status_code),
     _q("read-only-property", "§7 sending smsSignInState in POST [unk]", _status_code),
+    _q("unknown-property-update", "§7 unknown properties in PATCH [unk]", _status_code),
+    _q("read-only-property-update", "§7 sending smsSignInState in PATCH [unk]", _status_code),
     _q("phone-type-case", "§7 case sensitivity of phoneType [unk]", _status_code),
     _q("patch-empty-body", "§7 PATCH with {} [unk]", _status_code),
     _q("patch-same-type-only", "§7 PATCH with only phoneType equal to the current type [unk]", _status_code),
@@ -183,7 +196,7 @@ QUESTIONS: dict[str, Question] = {q.id: q for q in (
        "duplicate-type/mobile", "duplicate-type/office"),
     _q("alternate-without-mobile", "§3 alternateMobile without mobile: status and code [unk]", _status_code),
     _q("type-change", "§3 type change on PATCH: status and code [unk]", _status_code),
-    _q("delete-mobile-with-alternate", "§3 deleting mobile while alternateMobile exists [inf]", _status_code),
+    _q("delete-mobile-with-alternate", "§3 deleting mobile while alternateMobile exists [inf]", _delete),
     _q("enable-sms-non-mobile", "§3 enableSmsSignIn on a non-mobile method: status and code [unk]", _status_code),
     _q("enable-sms-policy-off", "§3 enableSmsSignIn for a user outside the policy [unk]", _status_code),
     _q("content-type", "§5 write without a JSON Content-Type (400 on Graph [obs]; 400 or 415 open)", _status_code,
