@@ -30,12 +30,12 @@ def odd_ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_ledger_records_the_non_default_answers(odd_ledger: Path) -> None:
     """422 for bad numbers, gray numbers stored in the spec's form, the other mask shape; nothing else."""
     raw = tomllib.loads(odd_ledger.read_text(encoding="utf-8"))
-    assert raw["version"] == 1 and raw["target"] == {"name": "embedded-emulator", "kind": "emulator",
+    assert raw["version"] == 2 and raw["target"] == {"name": "embedded-emulator", "kind": "emulator",
                                                         "edition": "seed"}
     q = raw["questions"]
     assert list(q) == list(QUESTIONS)
     assert (q["invalid-number"]["status"], q["invalid-number"]["agreed"], q["invalid-number"]["probes"]) == (422, 3, 3)
-    assert q["masked-number"]["shape"] == "+X XXXXXXXX##"
+    assert (q["masked-number"]["shape"], q["masked-number"]["unmasked"]) == ("+X XXXXXXXX##", "+# ##########")
     dashes = q["gray-zone.dashes"]
     assert (dashes["outcome"], dashes["stored"], dashes["input"]) == ("accepted", "+1 5555551234", "+1 5-555551234")
     assert q["duplicate-type"]["status"] == 409 and q["odata-type"]["present"] is False
@@ -112,7 +112,7 @@ def test_the_suite_passes_against_an_emulator_answering_from_a_ledger(odd_ledger
 def test_the_emulator_knows_every_question_of_the_suite() -> None:
     """The emulator reads ledgers on its own: its question list is the suite's catalog."""
     check_catalog()
-    assert tuple(QUESTIONS) == emulator_observations.QUESTIONS
+    assert tuple(QUESTIONS) == emulator_observations.QUESTIONS == tuple(emulator_observations.MAPPING)
     assert tuple(GRAY_LABELS) == emulator_observations.GRAY_LABELS
     ids = [s.id for s in diff_scenarios()]
     assert len(ids) == len(set(ids)) and [s.id for s in observe_scenarios()] == ids[:len(observe_scenarios())]
@@ -132,8 +132,8 @@ def bad_ledgers(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     head = '[target]\nname = "x"\nkind = "emulator"\nedition = "seed"\n'
     return {
         "missing": (tmp_path / "nope.toml", "no such file"),
-        "version": (_ledger(tmp_path / "v2.toml", "version = 2\n" + head), "version 2 is not supported"),
-        "question": (_ledger(tmp_path / "q.toml", "version = 1\n" + head + '[questions.nope]\nstatus = 400\n'),
+        "version": (_ledger(tmp_path / "v9.toml", "version = 9\n" + head), "version 9 is not supported"),
+        "question": (_ledger(tmp_path / "q.toml", "version = 2\n" + head + '[questions.nope]\nstatus = 400\n'),
                      "unknown question 'nope'"),
     }
 
@@ -164,7 +164,7 @@ def test_run_and_diff_refuse_a_bad_ledger(bad_ledgers, case: str, capsys: pytest
 
 @pytest.mark.parametrize("case", ["version", "question"])
 def test_observe_refuses_to_replace_a_bad_ledger(bad_ledgers, case: str, capsys: pytest.CaptureFixture[str]) -> None:
-    """``observe --out`` over a file that is not a version-1 ledger: one line, exit 2, file untouched."""
+    """``observe --out`` over a file that is not a readable ledger: one line, exit 2, file untouched."""
     path, expected = bad_ledgers[case]
     before = path.read_text(encoding="utf-8")
     assert main(["observe", "--out", str(path)]) == 2
