@@ -84,8 +84,8 @@ def _tampered(ledger: Path, out: Path) -> Path:
     return out
 
 
-def test_what_cannot_be_mirrored_is_listed_and_the_emulator_refuses_to_start(standin, tmp_path: Path,
-                                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_what_cannot_be_mirrored_is_listed_and_the_emulator_refuses_to_start(
+        standin, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Each unmirrored answer on stderr, exit 2; ``--allow-partial`` starts; diff labels them ``not mirrored``."""
     profile, ledger = standin
     bad = _tampered(ledger, tmp_path / "bad.toml")
@@ -194,3 +194,49 @@ def test_the_shipped_ledger_is_current() -> None:
     path = REPO / "observations/embedded-emulator.toml"
     assert tomllib.loads(path.read_text(encoding="utf-8"))["version"] == 2
     assert mirror(path).unmirrored == []
+
+
+def _ledger_with(tmp_path: Path, tables: str) -> Path:
+    path = tmp_path / "l.toml"
+    path.write_text('version = 2\n[target]\nname = "x"\nkind = "tenant"\nedition = "seed"\n' + tables,
+                    encoding="utf-8")
+    return path
+
+
+def test_a_gray_class_stored_as_sent_is_mirrored_and_any_other_storage_is_listed(tmp_path: Path) -> None:
+    """Stored as sent -> ``gray.<class> = as-sent`` (the emulator stores it so); stored otherwise -> unmirrored."""
+    from graph_phone_emulator.config import load_config
+    from graph_phone_emulator.validation import parse_phone_body
+
+    table = '[questions."gray-zone.dashes"]\ninput = "+1 5-555551234"\noutcome = "accepted"\nstatus = 204\n'
+    observed = mirror(_ledger_with(tmp_path, table + 'stored = "+1 5-555551234"\n'))
+    assert observed.choices["gray.dashes"] == "as-sent" and observed.unmirrored == []
+    config = load_config(None, {"choices": observed.choices})
+    assert parse_phone_body({"phoneNumber": "+1 5-555551234"}, creating=False, settings=config).number == (
+        "+1 5-555551234")
+    other = mirror(_ledger_with(tmp_path, table + 'stored = "+1 555-555-1234"\n'))
+    assert [u.question for u in other.unmirrored] == ["gray-zone.dashes"]
+
+
+def test_a_refusal_case_gets_the_observed_status_and_code_and_a_gray_class_falls_back() -> None:
+    """``refusal.<case>`` over the coarse status choice; a gray class without its own uses invalid_number's."""
+    from graph_phone_emulator.errors import GraphError
+    from graph_phone_emulator.validation import InvalidNumber
+
+    choices = validate_choices({"content_type_status": "400", "refusal.content_type": "400 BadRequest",
+                                "refusal.invalid_number": "422 InvalidPhoneNumber"})
+    rendered = GraphError(415, "unsupportedMediaType", "m", kind="content_type").rendered(choices)
+    assert (rendered.status, rendered.code) == (400, "BadRequest")
+    gray = InvalidNumber("m", "+1 5", None, case="gray.national_number_too_short").rendered(choices)
+    assert (gray.status, gray.code) == (422, "InvalidPhoneNumber")
+    other = GraphError(409, "conflict", "m", kind="duplicate").rendered(choices)
+    assert (other.status, other.code) == (409, "conflict")
+
+
+def test_answers_split_between_probes_are_not_mirrored(tmp_path: Path) -> None:
+    """Two content-type probes answered differently: the emulator gives one answer, so it says so."""
+    observed = mirror(_ledger_with(tmp_path, '[questions.content-type]\nstatus = 400\ncode = "BadRequest"\n'
+                                             'probes = 2\nagreed = 1\n'))
+    assert [u.line() for u in observed.unmirrored] == [
+        "content-type: observed status=400 code='BadRequest'; only 1 of 2 probes gave this answer; "
+        "this emulator gives one answer to all of them"]
