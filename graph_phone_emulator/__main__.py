@@ -8,6 +8,8 @@ import contextlib
 import signal
 import sys
 import threading
+import tomllib
+from pathlib import Path
 
 from graph_phone_emulator.choices import FAMILIES, describe_choices, parse_assignments
 from graph_phone_emulator.config import DEFAULT_PROFILE, EDITIONS, GRAY_MODES, load_config
@@ -63,11 +65,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"emulator: error: {exc}", file=sys.stderr)
         return 2
     edition = args.edition
-    if args.observations:
+    ledger = args.observations or _profile_ledger(args.profile)
+    if ledger:
         from graph_phone_emulator.observations import LedgerError, mirror
 
         try:
-            observed = mirror(args.observations)
+            observed = mirror(ledger)
         except LedgerError as exc:
             print(f"emulator: error: {exc}", file=sys.stderr)
             return 2
@@ -77,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"emulator: error: {len(observed.unmirrored)} observed answer(s) cannot be mirrored (listed "
                   "above); pass --allow-partial to start anyway", file=sys.stderr)
             return 2
-        edition = edition or observed.edition
+        if args.observations:
+            edition = edition or observed.edition
     overrides = {key: value for key, value in (
         ("edition", edition), ("gray", args.gray), ("faults", args.fault), ("secret", args.secret),
         ("throttle_per_second", args.throttle_per_second), ("latency_ms", args.latency_ms),
@@ -105,6 +109,18 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         running.stop()
     return 0
+
+
+def _profile_ledger(profile: str | None) -> str | None:
+    """The profile's ``[emulator] observations`` ledger (relative to the profile), if it names one."""
+    path = Path(profile) if profile else DEFAULT_PROFILE
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None  # load_config reports it
+    emulator = raw.get("emulator")
+    value = emulator.get("observations") if isinstance(emulator, dict) else None
+    return str(path.parent / value) if isinstance(value, str) and value else None
 
 
 if __name__ == "__main__":

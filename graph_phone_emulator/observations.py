@@ -117,6 +117,8 @@ def _property(case: str) -> Rule:
 
     def rule(a: Answer, _e: str) -> Decision:
         if _ok(a.get("status")):
+            if a.get("applied"):
+                raise Cannot("this emulator ignores or refuses a read-only property; the target applied it")
             return [(f"property.{case}", "ignore", False)]
         return [(f"property.{case}", "reject", False), (f"refusal.{case}", _refusal_value(a), False)]
 
@@ -334,6 +336,6 @@ def _apply(out: Observed, question: str, answer: Answer, key: str, value: str, s
 
 
 def _describe(answer: Answer) -> str:
-    keys = ("status", "code", "outcome", "stored", "shape", "present", "order", "state", "remaining")
+    keys = ("status", "code", "outcome", "stored", "shape", "present", "order", "state", "remaining", "applied")
     return " ".join(f"{k}={answer[k]!r}" if isinstance(answer[k], str) else f"{k}={answer[k]}"
                     for k in keys if k in answer) or "(no answer)"

@@ -12,7 +12,7 @@ Format (``version = 2``)::
     [questions.duplicate-type]
     facts = "§3 duplicate type: status and code [unk]"
     status = 409                 # the answer: status, code, present, shape, unmasked, state, input,
-                                 # outcome, stored, order, remaining
+                                 # outcome, stored, order, remaining, applied
     code = "conflict"
     probes = 2                   # how many probes were sent for this question
     agreed = 2                   # how many of them gave this answer
@@ -25,7 +25,8 @@ Numbers in it are the suite's own synthetic ones.
 
 Version 2 (issue 22) adds what an emulator needs to rebuild the behaviour: the questions
 ``unknown-property-update`` and ``read-only-property-update``, the shape of the number the mask was
-seen on (``unmasked``) and the types left after an accepted delete (``remaining``). A version-1 file
+seen on (``unmasked``), the types left after an accepted delete (``remaining``) and whether an
+accepted read-only property was applied (``applied``). A version-1 file
 is migrated when read (its mask was seen on the same synthetic number) and written back as version 2.
 """
 
@@ -48,7 +49,7 @@ VERSION = 2
 MIGRATED = {1: "the mask's reference shape added"}
 """Older versions read (and migrated in memory), with what the migration adds."""
 ANSWER_KEYS = {"status": int, "code": str, "present": bool, "shape": str, "unmasked": str, "state": str,
-               "input": str, "outcome": str, "stored": str, "order": str, "remaining": str}
+               "input": str, "outcome": str, "stored": str, "order": str, "remaining": str, "applied": bool}
 """The answer fields an entry may carry, with their TOML types."""
 META_KEYS = {"facts": str, "probes": int, "agreed": int, "observed": str, "skipped": str}
 KEY_ORDER = ("facts", *ANSWER_KEYS, "probes", "agreed", "skipped", "observed")

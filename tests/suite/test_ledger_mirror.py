@@ -56,6 +56,7 @@ def test_the_ledger_holds_the_stand_ins_answers_per_class_case_and_mask(standin)
     assert [gray[k]["code"] for k in ("unassigned_country_code", "uppercase_extension_marker",
                                       "national_number_too_short")] == ["phoneNumberNotSupported"] * 2 + [
         "InvalidPhoneNumber"]
+    assert q["read-only-property"]["applied"] is False and q["read-only-property-update"]["applied"] is False
     assert mirror(standin[1]).unmirrored == []
 
 
@@ -102,6 +103,14 @@ def test_what_cannot_be_mirrored_is_listed_and_the_emulator_refuses_to_start(
     finally:
         proc.terminate()
         proc.wait(10)
+
+    from graph_phone_emulator.config import DEFAULT_PROFILE
+
+    emu = tmp_path / "emu.toml"
+    emu.write_text(DEFAULT_PROFILE.read_text(encoding="utf-8").replace(
+        "[emulator]\n", '[emulator]\nobservations = "bad.toml"\n', 1), encoding="utf-8")
+    assert emulator_main(["--profile", str(emu)]) == 2
+    assert "not mirrored: create-status" in capsys.readouterr().err
 
     code = main(["diff", "--target", str(profile), "--against", f"embedded?observations={bad}",
                  "--scenario", "masked-number", "--scenario", "content-type/*", "--results-dir", str(tmp_path / "r")])
@@ -240,3 +249,11 @@ def test_answers_split_between_probes_are_not_mirrored(tmp_path: Path) -> None:
     assert [u.line() for u in observed.unmirrored] == [
         "content-type: observed status=400 code='BadRequest'; only 1 of 2 probes gave this answer; "
         "this emulator gives one answer to all of them"]
+
+
+def test_a_read_only_property_the_target_applied_is_not_mirrored(tmp_path: Path) -> None:
+    """Accepted and applied: the emulator can refuse or ignore, not apply, so it lists the answer."""
+    observed = mirror(_ledger_with(tmp_path, '[questions.read-only-property]\nstatus = 201\napplied = true\n'))
+    assert [u.question for u in observed.unmirrored] == ["read-only-property"]
+    ignored = mirror(_ledger_with(tmp_path, '[questions.read-only-property]\nstatus = 201\napplied = false\n'))
+    assert ignored.choices["property.read_only_property_create"] == "ignore" and not ignored.unmirrored
