@@ -112,6 +112,10 @@ def run_diff(args: argparse.Namespace) -> int:
     (out / "diff.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     (out / "diff.md").write_text(markdown(report), encoding="utf-8")
     print(table(diffs))
+    reasons = sorted({d.not_mirrored for d in diffs if d.not_mirrored and not d.allowed})
+    if reasons:
+        print("\nnot mirrored (the emulator listed these answers at start):")
+        print("\n".join(f"  {line}" for line in reasons))
     unallowed = [d for d in diffs if not d.allowed and not d.not_mirrored]
     gap_count = sum(1 for d in diffs if d.not_mirrored and not d.allowed)
     print(f"\n{len(scenarios)} scenarios; requests A {sent[0]}, B {sent[1]}; {len(diffs)} difference(s), "

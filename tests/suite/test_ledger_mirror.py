@@ -10,6 +10,7 @@ emulator's gray-zone classes, masks applied by class, fine-grained choices, vers
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -42,9 +43,15 @@ def standin(tmp_path_factory: pytest.TempPathFactory):
         yield profile, ledger
 
 
-def test_the_ledger_holds_the_stand_ins_answers_per_class_case_and_mask(standin) -> None:
-    """Per-label gray answers, the 400 content-type refusal, ignored properties, the unfamiliar mask."""
-    q = tomllib.loads(standin[1].read_text(encoding="utf-8"))["questions"]
+def test_the_ledger_holds_the_stand_ins_answers_per_class_case_and_mask(standin, tmp_path: Path) -> None:
+    """Per-label gray answers, the 400 content-type refusal, ignored properties, the unfamiliar mask;
+    observing again over the file gives the same bytes."""
+    profile, ledger = standin
+    again = tmp_path / "again.toml"
+    shutil.copy(ledger, again)
+    assert main(["observe", "--target", str(profile), "--out", str(again)]) == 0
+    assert again.read_bytes() == ledger.read_bytes()
+    q = tomllib.loads(ledger.read_text(encoding="utf-8"))["questions"]
     assert q["content-type"]["status"] == 400 and q["content-type"]["code"] == "BadRequest"
     assert [q[k]["status"] for k in ("unknown-property", "read-only-property", "unknown-property-update",
                                      "read-only-property-update")] == [201, 201, 204, 204]
