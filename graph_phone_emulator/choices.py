@@ -178,7 +178,8 @@ PROPERTY_CASES: Final = ("unknown_property_create", "unknown_property_update", "
 FAMILIES: Final[Mapping[str, str]] = MappingProxyType({
     "gray.<class>": f"one gray-zone class ({', '.join(GRAY_LABELS)}): {'|'.join(GRAY_MODES_FINE)} "
                     "(default: the gray choice)",
-    "refusal.<case>": f"status and code of one refusal ({', '.join(REFUSAL_CASES[:19])}, gray.<class>): "
+    "refusal.<case>": f"status and code of one refusal "
+                      f"({', '.join(c for c in REFUSAL_CASES if not c.startswith('gray.'))}, gray.<class>): "
                       "'STATUS CODE' such as '400 BadRequest' (default: as the choices above say)",
     "property.<case>": f"{', '.join(PROPERTY_CASES)}: reject|ignore (default: reject)",
     "mask": "the masked number as a shape, digits as '#', e.g. '+# XXXXXXXX##' or 'full' "

@@ -9,9 +9,14 @@ rewrites requests and answers:
 * gray numbers are answered per class: an uppercase ``X`` marker or an unassigned country code is
   refused with its own code ``phoneNumberNotSupported``, the other classes are normalised and stored
   (or refused as the emulator refuses what it cannot normalise);
-* every refused number gets the code ``InvalidPhoneNumber``, a second method of a type 400
-  ``MethodAlreadyExists``, an unknown method id 404 ``ResourceNotFound``;
-* a masked number shows ``X`` for each hidden digit and the country code: ``+1 XXXXXXXX00``.
+* every refused number gets the code ``InvalidPhoneNumber``, and most other refusals a status and code
+  of their own (:data:`REFUSALS`: a second method of a type 400 ``MethodAlreadyExists``, ...);
+* a masked number shows ``X`` for each hidden digit and the country code: ``+1 XXXXXXXX00``;
+* listed methods come in reverse order, each with ``@odata.type``; no ``Location`` on a create and no
+  ``WWW-Authenticate`` on a 401.
+
+What it answers like the emulator (create 201, PATCH ``{}`` 204, ...) is what no emulator choice
+could answer otherwise.
 """
 
 from __future__ import annotations
@@ -35,6 +40,21 @@ from graph_phone_emulator.config import DEFAULT_PROFILE, load_config
 Message = dict[str, Any]
 _REFUSED = "+1 refused by the stand-in"
 """What a number the stand-in refuses becomes on the way in (the inner emulator refuses it too)."""
+
+
+REFUSALS: dict[str, tuple[int, str]] = {
+    "Invalid phoneType": (400, "InvalidPhoneType"),
+    "An alternateMobile phone needs a mobile": (409, "MobileRequired"),
+    "phoneType can't change": (400, "TypeChangeNotAllowed"),
+    "Delete the alternateMobile phone before": (409, "AlternateMobileExists"),
+    "SMS sign-in can only be enabled": (400, "NotAMobilePhone"),
+    "SMS sign-in is not allowed for this user": (403, "SmsSignInPolicyDisabled"),
+    "Personal Microsoft accounts": (401, "PersonalAccountNotSupported"),
+    "Resource '": (404, "UserNotFound"),
+    "Request Authorization failed: an Authentication Administrator can't manage": (400, "PrivilegedTarget"),
+}
+"""The start of an inner refusal's message -> the status and code the stand-in answers instead."""
+_TYPE = "#microsoft.graph.phoneAuthenticationMethod"
 
 
 def refuses(number: str) -> bool:
@@ -87,7 +107,8 @@ class StandIn:
 
         await self.inner(scope, replay, capture)
         status, payload = _answer(start["status"], b"".join(chunks), refused)
-        out = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        dropped = {b"content-length", b"location", b"www-authenticate"}
+        out = [(k, v) for k, v in start.get("headers", []) if k.lower() not in dropped]
         await send({"type": "http.response.start", "status": status,
                     "headers": [*out, (b"content-length", str(len(payload)).encode())]})
         await send({"type": "http.response.body", "body": payload})
@@ -129,10 +150,21 @@ def _answer(status: int, payload: bytes, refused: bool) -> tuple[int, bytes]:
             status, error["code"] = 400, "MethodAlreadyExists"
         elif status == 404 and "phone method" in message:
             error["code"] = "ResourceNotFound"
-    items = data.get("value") if isinstance(data.get("value"), list) else [data]
+        else:
+            status, error["code"] = next((v for k, v in REFUSALS.items() if message.startswith(k)),
+                                         (status, error.get("code")))
+        return status, json.dumps(data).encode()
+    listed = isinstance(data.get("value"), list)
+    items = list(reversed(data["value"])) if listed else [data]
     for item in items:
         if isinstance(item, dict) and isinstance(item.get("phoneNumber"), str):
             item["phoneNumber"] = item["phoneNumber"].replace("*", "X")
+            if listed:
+                item["@odata.type"] = _TYPE
+    if listed:
+        data["value"] = items
+    elif "phoneType" in data:
+        data["@odata.type"] = _TYPE
     return status, json.dumps(data).encode()
 
 

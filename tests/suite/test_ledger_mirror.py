@@ -76,13 +76,15 @@ def test_an_emulator_from_the_stand_ins_ledger_answers_like_it(standin, tmp_path
     assert code == 0 and report["differences"] == [], report["differences"][:5]
 
     scenarios = ["content-type/*", "unknown-property*", "read-only-property*", "masked-number", "gray/*",
-                 "duplicate-type/*", "method-absent", "invalid-number/*"]
+                 "duplicate-type/*", "method-absent", "invalid-number/*", "alternate-without-mobile",
+                 "personal-account/*", "unknown-user", "auth-admin-on-privileged", "list"]
     assert main(["diff", "--target", str(profile), "--against", "embedded", "--results-dir", str(tmp_path / "o"),
                  *(f"--scenario={s}" for s in scenarios)]) == 1
     seen = {d["scenario"] for d in json.loads((tmp_path / "o" / "diff.json").read_text())["differences"]}
     assert seen >= {"content-type/none", "unknown-property", "read-only-property-update", "masked-number",
                     "gray/parentheses", "gray/uppercase_extension_marker", "duplicate-type/mobile",
-                    "method-absent", "invalid-number/letters_in_number"}
+                    "method-absent", "invalid-number/letters_in_number", "alternate-without-mobile",
+                    "personal-account/list", "unknown-user", "auth-admin-on-privileged", "list"}
 
 
 def _tampered(ledger: Path, out: Path) -> Path:
