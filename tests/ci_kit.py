@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import site
 import subprocess
 import sys
 from pathlib import Path
@@ -29,8 +30,20 @@ def copy_sources(dest: Path) -> Path:
 
 
 def make_venv(path: Path) -> Path:
-    """A venv that sees the system site-packages (the dependencies are there: nothing is downloaded); its bin."""
+    """A fresh venv that sees the packages of the running environment (the dependencies: nothing is downloaded);
+    its bin folder.
+
+    ``--system-site-packages`` alone is not enough: run from CI's venv it would show the base interpreter's
+    packages, not the venv's. A ``.pth`` file appends the running environment's site-packages folders after the
+    new venv's own, so what is installed into the new venv comes first. (``.pth`` files in those folders are not
+    run: an editable install of the checkout there stays invisible.)
+    """
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(path)], check=True, timeout=300)
+    python = path / "bin" / "python"
+    own = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                         check=True, capture_output=True, text=True, timeout=60, env=clean_env()).stdout.strip()
+    outer = [p for p in site.getsitepackages() if Path(p).is_dir()]
+    (Path(own) / "_outer_environment.pth").write_text("\n".join(outer) + "\n", encoding="utf-8")
     return path / "bin"
 
 

@@ -28,7 +28,8 @@ PACKAGE_DATA = ("conformance/targets/emulator.toml", "conformance/targets/tenant
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(importlib.util.find_spec("build") is None, reason="build is not installed (pip install '.[dev]')"),
+    pytest.mark.skipif(importlib.util.find_spec("build") is None,
+                       reason="build is not installed (pip install '.[dev]')"),
 ]
 
 

@@ -27,7 +27,6 @@ from conformance.results.compare import compare_files
 from conformance.results.report import build_report
 from conformance.safety.restore import restore_from_journal
 
-
 PROG = "python -m conformance"
 """How the module is invoked (``conformance/__main__.py``)."""
 SCRIPT = "graph-phone-conformance"
