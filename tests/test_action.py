@@ -215,3 +215,14 @@ def test_action_reports_a_usage_error_in_the_summary(runner: Runner) -> None:
     assert out["outputs"]["exit-code"] == "2", out["logs"][-3000:]
     assert list(out["codes"].values())[-1] == 2
     assert "exited 2 before writing" in out["summary"]
+
+
+@pytest.mark.slow
+def test_action_applies_the_expectations_file(runner: Runner) -> None:
+    """The same fault, listed as a known failure (expectations/example-emulator.toml): the gate passes."""
+    out = runner.run("expected", {"args": f"--quick --no-shrink --rule {RULE} --emulator-fault {FAULT}",
+                                  "expectations": str(ROOT / "expectations" / "example-emulator.toml")},
+                     skip=_after_install(runner))
+    assert out["outputs"]["exit-code"] == "0", out["logs"][-3000:]
+    assert list(out["codes"].values())[-1] == 0
+    assert "expected" in out["summary"].lower(), out["summary"][:2000]

@@ -45,9 +45,9 @@ def runs_suite(config: pytest.Config) -> bool:
     The plugin's hooks act only then; in any other session that loaded it (the checkout's own tests, through
     the root ``conftest.py``) it stays inert: no reports written, no report rewritten.
     """
-    args = [str(a) for a in config.invocation_params.args]
-    explicit = any(a == f"-p{PLUGIN}" or (a == PLUGIN and i and args[i - 1] == "-p") for i, a in enumerate(args))
-    return explicit or wants_suite(args, config.invocation_params.dir)
+    if PLUGIN in (getattr(config.option, "plugins", None) or ()) or config.getoption("--target", None) is not None:
+        return True
+    return wants_suite([str(a) for a in config.invocation_params.args], config.invocation_params.dir)
 
 
 def _names_suite(arg: str, invocation_dir: Path) -> bool:
