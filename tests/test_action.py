@@ -226,3 +226,23 @@ def test_action_applies_the_expectations_file(runner: Runner) -> None:
     assert out["outputs"]["exit-code"] == "0", out["logs"][-3000:]
     assert list(out["codes"].values())[-1] == 0
     assert "expected" in out["summary"].lower(), out["summary"][:2000]
+
+
+@pytest.mark.slow
+def test_gitlab_template_script_exits_1_on_a_seeded_fault_and_leaves_the_junit_report(runner: Runner) -> None:
+    """The template's script (after its pip install, done by the fixture) as GitLab's bash runs it."""
+    job = yaml.safe_load(GITLAB.read_text(encoding="utf-8"))["graph-phone-conformance"]
+    assert "pip install" in job["script"][0]
+    work = runner.root / "gitlab"
+    work.mkdir()
+    env = clean_env(runner.bin_dir, CI="true", GITLAB_CI="true", **{k: str(v) for k, v in job["variables"].items()})
+    env["GPC_ARGS"] = f"--quick --no-shrink --rule {RULE} --emulator-fault {FAULT}"
+    script = work / "script.sh"
+    script.write_text("\n".join(job["script"][1:]), encoding="utf-8")
+    proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=work, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert (work / job["artifacts"]["reports"]["junit"]).is_file()
+    summary = (work / "reports" / "latest" / "summary.md").read_text(encoding="utf-8")
+    assert summary.strip().splitlines()[0] in proc.stdout  # the summary is shown in the job log
+    assert "graph-phone-conformance exited 1" in proc.stdout
