@@ -27,10 +27,15 @@ from conformance.results.compare import compare_files
 from conformance.results.report import build_report
 from conformance.safety.restore import restore_from_journal
 
+PROG = "python -m conformance"
+"""How the module is invoked (``conformance/__main__.py``)."""
+SCRIPT = "graph-phone-conformance"
+"""The console script an install puts on PATH (``[project.scripts]``)."""
 
-def build_parser() -> argparse.ArgumentParser:
-    """The command-line interface."""
-    p = OneLineParser(prog="python -m conformance", description=__doc__.splitlines()[0])
+
+def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
+    """The command-line interface, its usage and errors naming ``prog``."""
+    p = OneLineParser(prog=prog, description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
     run = sub.add_parser("run", help="run the suite against a target (default: the embedded emulator)")
@@ -75,9 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
     """Entry point; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    args = build_parser(prog).parse_args(argv)
     try:
         return _dispatch(args)
     except ToolError as exc:
@@ -86,6 +91,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def console_main() -> int:
+    """The ``graph-phone-conformance`` console script: :func:`main`, its help and errors naming the script."""
+    return main(prog=SCRIPT)
 
 
 def _dispatch(args: argparse.Namespace) -> int:

@@ -27,7 +27,10 @@ def pytest_args(args: argparse.Namespace, results_dir: Path) -> list[str]:
     out = [str(SUITE_DIR), "-p", "conformance.pytest_plugin.plugin", "-p", "no:cacheprovider", "-p", "no:randomly",
            f"--rootdir={SUITE_DIR.parent.parent}", "--results-dir", str(results_dir),
            "--junitxml", str(results_dir / "junit.xml"),
-           "--alluredir", str(results_dir / "allure-results"), "--clean-alluredir"]
+           "--alluredir", str(results_dir / "allure-results"), "--clean-alluredir",
+           # this process imported the suite's packages (and Hypothesis) before pytest could mark them for assertion
+           # rewriting: pytest's warning about it says nothing about the target
+           "-W", "ignore::pytest.PytestAssertRewriteWarning"]
     out += ["-q", "--tb=short", "--no-header"] if not args.verbose else ["-v"]
     for flag in ("target", "edition", "examples", "emulator_gray", "emulator_observations"):
         value = getattr(args, flag, None)

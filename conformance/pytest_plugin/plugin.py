@@ -1,7 +1,9 @@
 """The pytest plugin of the suite: options, the target fixture, rule markers and result collection.
 
-Registered by the root ``conftest.py`` (so ``pytest conformance --target ...`` works) and by
-``python -m conformance run``.
+Registered by the installed ``pytest11`` entry point when a run asks for the suite
+(:mod:`conformance.pytest_plugin.entry`: ``pytest --pyargs conformance.suite --target ...`` from any folder),
+by the checkout's root ``conftest.py`` and by ``python -m conformance run``. In a session that does not run
+the suite (:func:`~conformance.pytest_plugin.entry.runs_suite`) its hooks stay inert.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pytest
 
 from conformance.core.errors import ToolError
 from conformance.pytest_plugin import collector as results
+from conformance.pytest_plugin.entry import runs_suite
 from conformance.pytest_plugin.settings import (
     budget_plan,
     configure_hypothesis,
@@ -63,10 +66,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Register markers and the Hypothesis settings profile the suite's properties use."""
+    """Register markers and the Hypothesis settings profile the suite's properties use.
+
+    Outside a run of the suite (:func:`runs_suite`) only the markers are registered.
+    """
     config.addinivalue_line("markers", "rule(*ids): the conformance rules a test checks")
     config.addinivalue_line("markers", "readonly: the test sends no write")
     config.addinivalue_line("markers", "smoke: part of the short smoke plan")
+    config._conformance_active = runs_suite(config)  # type: ignore[attr-defined]
+    if not config._conformance_active:  # type: ignore[attr-defined]
+        return
     configure_hypothesis(config)
     unknown = [r for r in [*config.getoption("--rule"), *config.getoption("--first-rule")] if r not in RULES]
     if unknown:
@@ -99,6 +108,8 @@ def _rules_of(item: pytest.Item) -> list[str]:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Attach rule ids to every suite test, select by ``--rule``, and skip by edition and mode."""
+    if not getattr(config, "_conformance_active", False):
+        return
     wanted = set(config.getoption("--rule"))
     edition = edition_of(config)
     planned = budget_plan(config)
@@ -218,7 +229,7 @@ def user_of(target: Target, request: pytest.FixtureRequest) -> Callable[[str], U
 @pytest.fixture(autouse=True)
 def _mode_guard(request: pytest.FixtureRequest) -> None:
     """Skip writing tests in readonly mode and non-smoke tests in smoke mode."""
-    if not _rules_of(request.node):
+    if not _rules_of(request.node) or not getattr(request.config, "_conformance_active", False):
         return
     try:
         profile = profile_of(request.config)
