@@ -51,8 +51,13 @@ def profile_dict(*, base_url: str = "", phones: Mapping[str, Mapping[str, str]] 
 
 
 def as_tenant(raw: dict[str, Any]) -> dict[str, Any]:
-    """A tenant-kind profile (mint tokens with the secret from the environment, as a tenant must)."""
+    """A tenant-kind profile (mint tokens with the secret from the environment, as a tenant must).
+
+    The restore's consistency window is 0 (the emulator replicates only when started with ``--lag-ms``);
+    a test of lag sets ``consistency_window_s`` itself.
+    """
     raw["target"]["kind"] = "tenant"
+    raw["target"].setdefault("consistency_window_s", 0)  # no replication unless a test sets up lag
     secret = raw["auth"].pop("secret")
     os.environ[SECRET_ENV] = secret
     raw["auth"]["secret_env"] = SECRET_ENV
