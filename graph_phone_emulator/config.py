@@ -151,12 +151,12 @@ def check_profile_keys(raw: Mapping[str, object]) -> None:
 
 
 def _build(raw: Mapping[str, object], overrides: dict[str, object], source: str) -> EmulatorConfig:
-    check_profile_keys(raw)
     unknown = set(overrides) - OVERRIDE_KEYS
     if unknown:
         raise ConfigError(f"unknown override(s) {', '.join(sorted(unknown))} "
                           f"(known: {', '.join(sorted(OVERRIDE_KEYS))})")
     auth = _table(raw, "auth", required=True)
+    check_profile_keys(raw)
     emu = _table(raw, "emulator", required=False)
     settings = {**emu, **{k: v for k, v in overrides.items() if k != "secret"}}
     secret = overrides.get("secret") or _secret(auth)
