@@ -45,9 +45,12 @@ class JournalingGuard:
             self._journal.intend(user, method, path, getattr(self._local, "body", None))
         return user
 
-    def sending(self, body: Any) -> None:
-        """The JSON body of the request this thread is about to send (``None``: none, or unknown)."""
+    def sending(self, body: Any) -> Any:
+        """Set the JSON body of the request this thread is about to send (``None``: none, or unknown);
+        return the one it replaces."""
+        outer = getattr(self._local, "body", None)
         self._local.body = body
+        return outer
 
     def answered(self, exchange: Exchange) -> None:
         """A listener of the client: the status of each attempt of a journaled write."""
@@ -85,11 +88,11 @@ class GuardedTarget(Target):
             send = self.client.request
 
             def request(method: str, path: str, **kw: Any) -> Any:
-                journaling.sending(kw.get("json"))
+                outer = journaling.sending(kw.get("json"))
                 try:
                     return send(method, path, **kw)
-                finally:
-                    journaling.sending(None)
+                finally:  # the journal's own snapshot read runs inside the guard of the write it precedes
+                    journaling.sending(outer)
 
             self.client.request = request  # type: ignore[method-assign]
 
