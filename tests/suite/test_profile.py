@@ -126,7 +126,8 @@ def test_a_misspelt_budget_in_a_file_is_exit_2_in_one_line_and_nothing_runs(tmp_
         "(did you mean request_budget?)"]
 
 
-@pytest.mark.parametrize("bad", ["1", "A", "00000000-0000-0000-0000-00000000000", "00000000-0000-0000-0000-0000000000001",
+@pytest.mark.parametrize("bad", ["1", "A", "00000000-0000-0000-0000-00000000000",
+                                 "00000000-0000-0000-0000-0000000000001",
                                  "{00000000-0000-0000-0000-000000000001}", "00000000000000000000000000000001",
                                  "0000000g-0000-0000-0000-000000000001", " 00000000-0000-0000-0000-000000000001",
                                  "00000000-0000-0000-0000-000000000001\n"])
@@ -203,8 +204,8 @@ def test_the_emulator_refuses_unknown_keys_too(tmp_path: Path) -> None:
 
 
 def test_the_emulator_and_the_suite_know_the_same_profile_keys() -> None:
-    from graph_phone_emulator import config
     from conformance.target import profile
+    from graph_phone_emulator import config
 
     assert set(config.PROFILE_KEYS["target"]) == set(profile.TARGET_KEYS)
     assert set(config.PROFILE_KEYS["emulator"]) == set(profile.EMULATOR_KEYS)

@@ -122,8 +122,8 @@ def test_restore_refuses_a_journal_of_another_target(emulator: Path, tmp_path: P
 
 HEADER = '{"event": "run", "version": 1, "run_id": "r", "profile": "p", "base_url": ""}'
 GID = "0a000000-0000-4000-8000-00000000000a"
-SNAP = '{"event": "snapshot", "user": "u", "id": "0a000000-0000-4000-8000-00000000000a", "methods": {"mobile": {"phoneNumber": "+1 2065550100"}}}'.replace(
-    '"A"', f'"{GID}"')
+SNAP = (f'{{"event": "snapshot", "user": "u", "id": "{GID}", '
+        '"methods": {"mobile": {"phoneNumber": "+1 2065550100"}}}')
 NO_ID = '{"event": "snapshot", "user": "u", "methods": {}}'
 
 
@@ -136,14 +136,14 @@ NO_ID = '{"event": "snapshot", "user": "u", "methods": {}}'
     (HEADER.replace('"run_id": "r", ', "") + f"\n{SNAP}\n", "lacks run_id"),
     (f'{HEADER}\n{NO_ID}\n', "(snapshot) has no user id"),
     (f'{HEADER}\n{SNAP.replace(GID, "")}\n', "(snapshot) has no user id"),
-    (f'{HEADER}\n{{"event": "snapshot", "id": "0a000000-0000-4000-8000-00000000000a", "methods": []}}\n', "has no methods table"),
-    (f'{HEADER}\n{{"event": "snapshot", "id": "0a000000-0000-4000-8000-00000000000a", "methods": {{"fax": {{"phoneNumber": "+1 2"}}}}}}\n',
+    (f'{HEADER}\n{{"event": "snapshot", "id": "{GID}", "methods": []}}\n', "has no methods table"),
+    (f'{HEADER}\n{{"event": "snapshot", "id": "{GID}", "methods": {{"fax": {{"phoneNumber": "+1 2"}}}}}}\n',
      "unknown phone type 'fax'"),
-    (f'{HEADER}\n{{"event": "snapshot", "id": "0a000000-0000-4000-8000-00000000000a", "methods": {{"mobile": "+1 2065550100"}}}}\n',
+    (f'{HEADER}\n{{"event": "snapshot", "id": "{GID}", "methods": {{"mobile": "+1 2065550100"}}}}\n',
      "mobile that is not an object"),
-    (f'{HEADER}\n{{"event": "snapshot", "id": "0a000000-0000-4000-8000-00000000000a", "methods": {{"mobile": {{"phoneNumber": 12}}}}}}\n',
+    (f'{HEADER}\n{{"event": "snapshot", "id": "{GID}", "methods": {{"mobile": {{"phoneNumber": 12}}}}}}\n',
      "no full mobile number"),
-    (f'{HEADER}\n{{"event": "snapshot", "id": "0a000000-0000-4000-8000-00000000000a", "methods": {{"office": {{"phoneNumber": "+1 ****00"}}}}}}\n',
+    (f'{HEADER}\n{{"event": "snapshot", "id": "{GID}", "methods": {{"office": {{"phoneNumber": "+1 ****00"}}}}}}\n',
      "no full office number"),
     (f'{HEADER}\n{{"event": "restored", "id": "{GID}"}}\n', "(restored) has no ok flag"),
     (f'{HEADER}\n{{"event": "deleted", "id": "{GID}"}}\n', "unknown event 'deleted'"),
