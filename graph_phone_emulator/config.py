@@ -34,8 +34,8 @@ PROFILE_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "auth": ("kind", "secret", "secret_env", "tenant_id", "app_id", "static", "msal"),
     "roles": (),
     "users": ("key", "id", "upn", "roles", "sms_sign_in", "phones"),
-    "emulator": ("edition", "gray", "throttle_per_second", "latency_ms", "lag_ms", "faults", "observations",
-                 "choices"),
+    "emulator": ("edition", "gray", "throttle_per_second", "latency_ms", "lag_ms", "page_size", "faults",
+                 "observations", "choices"),
 })
 """The keys of the profile file the emulator shares with the suite (``[auth.static]``, ``[auth.msal]`` and
 ``[roles]``'s users are the suite's to check). Any other key is refused: a misspelt setting is never ignored.

@@ -299,8 +299,8 @@ GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-
 TARGET_KEYS = ("name", "kind", "base_url", "edition", "mode", "request_budget", "journal", "journal_dir", "settle_s",
                "consistency_timeout_s", "consistency_window_s", "retry_attempts", "retry_max_wait_s",
                "retry_budget", "max_response_bytes", "request_deadline_s")
-EMULATOR_KEYS = ("edition", "gray", "throttle_per_second", "latency_ms", "lag_ms", "faults", "observations",
-                 "choices")
+EMULATOR_KEYS = ("edition", "gray", "throttle_per_second", "latency_ms", "lag_ms", "page_size", "faults",
+                 "observations", "choices")
 """The keys of ``[emulator]`` (read by the emulator itself; ``tests/suite/test_profile.py`` keeps both lists equal)."""
 USER_KEYS = ("key", "id", "upn", "roles", "sms_sign_in", "phones")
 
