@@ -222,6 +222,7 @@ class Restorer:
                 p.outcome.ok = True
         sms_done: set[int] = set()
         while waiting:
+            acted = False
             for p in list(waiting):
                 state = self.read(p.user)
                 if state == p.original:
@@ -229,27 +230,29 @@ class Restorer:
                     waiting.remove(p)
                 elif _numbers(state) == _numbers(p.original) and id(p) not in sms_done:
                     sms_done.add(id(p))
-                    self._fix_sms(p, state)
+                    acted = self._fix_sms(p, state)
                 p.seen = state
             if not waiting:
                 return
-            if self.clock() - start > self.timeout:
+            if self.clock() - start > self.timeout and not acted:  # after an action, always one more read
                 for p in waiting:
                     p.outcome.problem = (f"read back {describe_methods(p.seen or {})}, journal says "
                                          f"{describe_methods(p.original)} (still after {self.timeout:g} s)")
                 return
             self.sleep(self.poll)
 
-    def _fix_sms(self, p: Pending, state: Methods) -> None:
+    def _fix_sms(self, p: Pending, state: Methods) -> bool:
+        """Set the mobile's SMS sign-in state back as journaled; True when an action was sent."""
         want = p.original.get("mobile", {}).get("smsSignInState")
         have = state.get("mobile", {}).get("smsSignInState")
         if want not in SMS_SETTABLE or want == have:
-            return
+            return False
         action = "enableSmsSignIn" if want == "ready" else "disableSmsSignIn"
         r = self.target.client.action(GraphClient.user_prefix("id", p.user), PHONE_METHOD_IDS["mobile"], action,
                                       self.target.admin_token(p.user))
         p.outcome.steps.append(action if 200 <= r.status_code < 300
                                else f"{action} answered {r.status_code} (reading back)")
+        return True
 
 
 def restore_journaled(target: Target, journal: Journal) -> list[RestoreOutcome]:

@@ -299,3 +299,41 @@ def test_gray_forms_the_target_returned_are_restorable(tmp_path: Path, number: s
     path.write_text(HEADER + "\n" + _snapshot(GID, {"mobile": {"phoneNumber": number, "smsSignInState": "ready"}})
                     + "\n")
     assert read_journal(path).snapshots[GID]["methods"]["mobile"]["phoneNumber"] == number
+
+
+def test_every_write_is_announced_in_the_journal_before_it_reaches_the_target(tmp_path: Path) -> None:
+    """Write-ahead: when a write arrives at the target, the journal's last line already announces it (user and
+    change); its status follows once answered (issue 18 item 2)."""
+    from graph_phone_emulator.server import start_in_thread
+    from tests.tenant.tenantkit import Recorder
+
+    emu = write_profile(tmp_path / "emu.toml", profile_dict(phones=PHONES))
+    running = start_in_thread(emu)
+    seen_last: list[tuple[str, str, dict]] = []
+    journal_dir = tmp_path / "journal"
+
+    def check(method: str, path: str, status: int):
+        if method != "GET":
+            (journal,) = journal_dir.glob("*.jsonl")
+            seen_last.append((method, path, json.loads(journal.read_text().splitlines()[-1])))
+        return None
+
+    try:
+        with Recorder(upstream=running.base_url.removesuffix("/v1.0"), rewrite=check) as proxy:
+            path = write_profile(tmp_path / "p.toml", profile_dict(base_url=proxy.url + "/v1.0", phones=PHONES,
+                                                                    journal=True, journal_dir=str(journal_dir)))
+            target = target_for(path)
+            user = target.user("ordinary_target")
+            target.reset(user, {"mobile": "+1 4255550101", "office": "+1 4255550102"})
+    finally:
+        running.stop()
+    assert [m for m, _, _ in seen_last] == ["DELETE", "DELETE", "DELETE", "POST", "POST"], seen_last
+    for method, sent_path, last in seen_last:
+        assert last["event"] == "intent" and last["method"] == method and last["id"] == user.id, last
+        assert sent_path.split("?")[0].endswith(last["path"].split("/v1.0", 1)[-1]), (sent_path, last)
+    assert [last["change"] for *_, last in seen_last] == [
+        {"type": "alternateMobile", "gone": True}, {"type": "office", "gone": True}, {"type": "mobile", "gone": True},
+        {"type": "mobile", "number": "+1 4255550101"}, {"type": "office", "number": "+1 4255550102"}]
+    jf = read_journal(target.journal.path)
+    assert [(i.method, i.status) for i in jf.intents[user.id.lower()]] == [
+        ("DELETE", 204), ("DELETE", 204), ("DELETE", 204), ("POST", 201), ("POST", 201)]
