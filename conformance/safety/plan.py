@@ -113,10 +113,9 @@ def restore_steps(profile: TargetProfile | None = None) -> tuple[Step, ...]:
     journal shows."""
     window = profile.consistency_window_s if profile is not None else 0.0
     timeout = (profile.consistency_timeout_s if profile is not None else 0.0) + window
-    poll = min(2.0, max(0.25, window / 4))
-    settle_least = 1 + (math.ceil(window / poll) if window else 0)
-    settle_most = max(settle_least, 1 + math.ceil(timeout / poll) + 1)
-    verify_most = 1 + math.ceil(timeout / poll) + 1
+    settle_least = 2 if window else 1
+    settle_most = max(settle_least, 1 + math.ceil(timeout / max(0.25, window)) + 1)
+    verify_most = 1 + math.ceil(timeout / 0.25) if not window else 2 + math.ceil(timeout / min(4.0, window / 2))
     stable = f"until unchanged for consistency_window_s = {window:g} s" if window else "once (no consistency window)"
     return (
         Step("GET", f"/users/{{user}}{PHONE}", "each written user", f"read what the run left, {stable}",

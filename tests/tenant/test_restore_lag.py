@@ -131,3 +131,11 @@ def test_only_writes_answered_2xx_make_a_state_certain() -> None:
     assert expected_after(original, [Intent(1, "DELETE", {"type": "office", "gone": True}, 409)]) is None
     assert expected_after(original, [Intent(1, "DELETE", {"type": "office", "gone": True}, None)]) is None
     assert expected_after(original, []) is None
+    changed = Intent(2, "PATCH", {"type": "mobile", "number": "+1 4255550100"}, 204)
+    certain = expected_after(original, [gone, changed])
+    from conformance.safety.restore import shows
+
+    assert shows({"mobile": {"phoneNumber": "+1 4255550100", "smsSignInState": "ready"}}, certain)
+    assert shows({"mobile": {"phoneNumber": "+1 4255550100"}}, certain)
+    assert not shows({"mobile": {"phoneNumber": "+1 2065550111"}}, certain)
+    assert not shows(original, certain)
