@@ -189,3 +189,20 @@ def test_msal_delegated_entries_need_a_worker_each_too() -> None:
     raw["auth"]["msal"]["delegated"][0]["worker"] = -1
     with pytest.raises(ProfileError, match="worker must be a worker number"):
         parse_profile(raw)
+
+
+def test_the_preflight_checks_every_workers_own_tokens(tmp_path: Path) -> None:
+    """Worker 1's tokens are decoded and offered to the target too, each as itself (no false 'signed in as')."""
+    from tests.tenant.tenantkit import PHONES, emulator_process
+
+    emu = write_profile(tmp_path / "emu.toml", profile_dict(phones=PHONES))
+    with emulator_process(emu) as base_url, Recorder(upstream=base_url.removesuffix("/v1.0")) as proxy:
+        raw, env = static_two_workers(profile_dict(base_url=proxy.url + "/v1.0", mode="smoke", journal=True,
+                                                   journal_dir=str(tmp_path / "j")), per_worker=True)
+        env["GPC_SELF_TOKEN_1"] = env["GPC_SELF_TOKEN_1"][:-4] + "AAAA"  # a signature the target refuses
+        path = write_profile(tmp_path / "t.toml", raw)
+        proc = cli("run", "--target", str(path), "--jobs", "2", "--results-dir", str(tmp_path / "r"), env=env)
+        assert proxy.writes() == []
+    assert proc.returncode == 3, proc.stdout[-2000:] + proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].endswith("rejected the credentials of self-1 (401)"), proc.stderr
+    assert "signed in as" not in proc.stderr
