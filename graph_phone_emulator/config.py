@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ PROFILE_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType({
 ``[roles]``'s users are the suite's to check). Any other key is refused: a misspelt setting is never ignored.
 The suite keeps its own list (the emulator imports nothing of it); ``tests/suite/test_profile.py`` keeps
 both equal."""
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 ROLE_NAMES = ("caller", "ordinary_target", "privileged_target", "policy_off_user", "auth_admin",
               "privileged_auth_admin", "global_admin", "global_reader")
 """The user roles a profile's ``[roles]`` may name."""
@@ -284,6 +286,8 @@ def _users(raw: Mapping[str, object]) -> tuple[UserSpec, ...]:
         for key in ("id", "upn"):
             if not isinstance(entry.get(key), str) or not entry[key]:
                 raise ConfigError(f"{where} lacks {key}")
+        if not _GUID.fullmatch(entry["id"]):
+            raise ConfigError(f"{where} id must be the user's object id, a GUID (got {entry['id'][:40]!r})")
         user_id, upn = entry["id"].lower(), entry["upn"].lower()
         if user_id in seen_ids or upn in seen_upns:
             raise ConfigError(f"{where} repeats the id or upn of an earlier user")

@@ -201,6 +201,10 @@ def test_the_emulator_refuses_unknown_keys_too(tmp_path: Path) -> None:
     raw["extra"] = {}
     with pytest.raises(ConfigError, match="unknown key 'extra' in the top level"):
         load_config(write_profile(tmp_path / "e.toml", raw))
+    raw = profile_dict()
+    raw["users"][0]["id"] = "1"
+    with pytest.raises(ConfigError, match="id must be the user's object id, a GUID"):
+        load_config(write_profile(tmp_path / "e.toml", raw))
 
 
 def test_the_emulator_and_the_suite_know_the_same_profile_keys() -> None:
