@@ -184,9 +184,21 @@ class Restorer:
         except (TargetBroken, ToolError, AssertionError) as exc:
             for p in pending:
                 if not p.outcome.ok and p.outcome.problem is None:
-                    p.outcome.problem = f"{type(exc).__name__}: {exc}"
-                    p.outcome.unreachable = isinstance(exc, TargetBroken) and exc.unanswered
+                    self._fail(p, exc)
         return [p for p in pending if p.outcome.problem is None]
+
+    def _try(self, p: Pending, read: Callable[[], Methods]) -> Methods | None:
+        """``read()``, or ``None`` with ``p`` failed when the target broke or the read failed (that user only)."""
+        try:
+            return read()
+        except (TargetBroken, ToolError, AssertionError) as exc:
+            self._fail(p, exc)
+            return None
+
+    @staticmethod
+    def _fail(p: Pending, exc: Exception) -> None:
+        p.outcome.problem = f"{type(exc).__name__}: {exc}"
+        p.outcome.unreachable = isinstance(exc, TargetBroken) and exc.unanswered
 
     # -- 1. settle ----------------------------------------------------------------------------------
     def _settle(self, pending: list[Pending]) -> None:
@@ -195,7 +207,10 @@ class Restorer:
         while waiting:
             now = self.clock()
             for p in list(waiting):
-                state = self.read(p.user, first=p.seen is None)
+                state = self._try(p, lambda p=p: self.read(p.user, first=p.seen is None))
+                if state is None:
+                    waiting.remove(p)
+                    continue
                 now = self.clock()
                 if state != p.seen:
                     p.seen, p.since = state, now
@@ -246,13 +261,16 @@ class Restorer:
         while waiting:
             acted = False
             for p in list(waiting):
-                state = self.read(p.user)
+                state = self._try(p, lambda p=p: self.read(p.user))
+                if state is None:
+                    waiting.remove(p)
+                    continue
                 if state == p.original:
                     p.outcome.ok = True
                     waiting.remove(p)
                 elif _numbers(state) == _numbers(p.original) and id(p) not in sms_done:
                     sms_done.add(id(p))
-                    acted = self._fix_sms(p, state)
+                    acted = self._fix_sms(p, state) or acted
                 p.seen = state
             if not waiting:
                 return
