@@ -36,6 +36,8 @@ class JournalingGuard:
         self._local = threading.local()
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # never recurse before __init__ has run (copy, pickle)
+            raise AttributeError(name)
         return getattr(self._guard, name)
 
     def __call__(self, method: str, path: str, me: User | None = None, **kw: Any) -> User | None:
