@@ -202,7 +202,8 @@ class TargetProfile:
                 raise ProfileError(f"profile {self.name!r}: token {name!r} names no user (no user = in the profile, "
                                    "no oid in the token), so its /me writes could land on anyone; add user = ...")
             for uid in ids:
-                out.setdefault(uid, f"worker {worker}'s token {name!r} signs in as {self._name_of(uid)} (/me)")
+                how = f"worker {worker}'s token {name!r} signs in as {self._name_of(uid)} (/me)"
+                out[uid] = f"{out[uid]}, and {how}" if uid in out else how
         return out
 
     def _delegated_tokens(self) -> list[tuple[str, str | None, str | None, Any]]:
