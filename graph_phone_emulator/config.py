@@ -5,7 +5,9 @@ The profile is parsed once at start-up; requests never touch TOML.
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +26,26 @@ GRAY_MODES = ("reject", "accept")
 PHONE_TYPES = ("mobile", "alternateMobile", "office")
 OVERRIDE_KEYS = frozenset({"edition", "gray", "faults", "throttle_per_second", "latency_ms", "secret", "choices",
                            "observations", "lag_ms"})
+
+
+PROFILE_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "target": ("name", "kind", "base_url", "edition", "mode", "request_budget", "journal", "journal_dir", "settle_s",
+               "consistency_timeout_s", "consistency_window_s", "retry_attempts", "retry_max_wait_s",
+               "retry_budget", "max_response_bytes", "request_deadline_s"),
+    "auth": ("kind", "secret", "secret_env", "tenant_id", "app_id", "static", "msal"),
+    "roles": (),
+    "users": ("key", "id", "upn", "roles", "sms_sign_in", "phones"),
+    "emulator": ("edition", "gray", "throttle_per_second", "latency_ms", "lag_ms", "page_size", "faults",
+                 "observations", "choices"),
+})
+"""The keys of the profile file the emulator shares with the suite (``[auth.static]``, ``[auth.msal]`` and
+``[roles]``'s users are the suite's to check). Any other key is refused: a misspelt setting is never ignored.
+The suite keeps its own list (the emulator imports nothing of it); ``tests/suite/test_profile.py`` keeps
+both equal."""
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+ROLE_NAMES = ("caller", "ordinary_target", "privileged_target", "policy_off_user", "auth_admin",
+              "privileged_auth_admin", "global_admin", "global_reader")
+"""The user roles a profile's ``[roles]`` may name."""
 
 
 class ConfigError(ValueError):
@@ -103,12 +125,40 @@ def config_from_mapping(raw: Mapping[str, object], overrides: Mapping[str, objec
     return _build(raw, {k: v for k, v in (overrides or {}).items() if v is not None}, source)
 
 
+def _unknown(key: str, known: Iterable[str], table: str) -> ConfigError:
+    names = sorted(known)
+    close = difflib.get_close_matches(key, names, n=1, cutoff=0.6) or [k for k in names if k.lower() == key.lower()]
+    hint = f"did you mean {close[0]}?" if close else f"known: {', '.join(names) or 'none'}"
+    return ConfigError(f"unknown key {key!r} in {table} ({hint})")
+
+
+def check_profile_keys(raw: Mapping[str, object]) -> None:
+    """Refuse the first key of the profile no reader knows (one line naming the nearest known key)."""
+    for key, value in raw.items():
+        if key not in PROFILE_KEYS:
+            raise _unknown(key, PROFILE_KEYS, "the top level")
+        if key == "roles" and isinstance(value, dict):
+            for role in value:
+                if role not in ROLE_NAMES:
+                    raise _unknown(role, ROLE_NAMES, "[roles]")
+        elif key == "users" and isinstance(value, list):
+            for n, entry in enumerate(value, 1):
+                for k in entry if isinstance(entry, dict) else ():
+                    if k not in PROFILE_KEYS["users"]:
+                        raise _unknown(k, PROFILE_KEYS["users"], f"[[users]] entry {n}")
+        elif isinstance(value, dict):
+            for k in value:
+                if k not in PROFILE_KEYS[key]:
+                    raise _unknown(k, PROFILE_KEYS[key], f"[{key}]")
+
+
 def _build(raw: Mapping[str, object], overrides: dict[str, object], source: str) -> EmulatorConfig:
     unknown = set(overrides) - OVERRIDE_KEYS
     if unknown:
         raise ConfigError(f"unknown override(s) {', '.join(sorted(unknown))} "
                           f"(known: {', '.join(sorted(OVERRIDE_KEYS))})")
     auth = _table(raw, "auth", required=True)
+    check_profile_keys(raw)
     emu = _table(raw, "emulator", required=False)
     settings = {**emu, **{k: v for k, v in overrides.items() if k != "secret"}}
     secret = overrides.get("secret") or _secret(auth)
@@ -236,6 +286,8 @@ def _users(raw: Mapping[str, object]) -> tuple[UserSpec, ...]:
         for key in ("id", "upn"):
             if not isinstance(entry.get(key), str) or not entry[key]:
                 raise ConfigError(f"{where} lacks {key}")
+        if not _GUID.fullmatch(entry["id"]):
+            raise ConfigError(f"{where} id must be the user's object id, a GUID (got {entry['id'][:40]!r})")
         user_id, upn = entry["id"].lower(), entry["upn"].lower()
         if user_id in seen_ids or upn in seen_upns:
             raise ConfigError(f"{where} repeats the id or upn of an earlier user")

@@ -1,19 +1,24 @@
-"""The journal: what each user held before the run first wrote to them, and how to put it back.
+"""The write-ahead journal: who a run may have changed, what they held before, and every change it sent.
 
-Before the first write to a user is sent, the write guard calls :meth:`Journal.before_write`, which
-reads the user's phone methods as the administrator and appends one JSON line to
-``reports/journal/<run-id>.jsonl`` (flushed and fsync'd before the write goes out). If that read
-fails, or shows masked numbers (an administrator who cannot see them could not restore them), the
-write is refused.
+``reports/journal/<run-id>.jsonl`` (mode 0600 in a 0700 folder; each line flushed and fsync'd before
+the request it announces goes out) holds, in order:
 
-At the end of the run :meth:`Journal.restore` brings every journaled user back exactly, in an order
-the rules allow (deletes: alternateMobile, office, mobile; then PATCH what exists with another
-number; then creates: mobile, alternateMobile, office; then the mobile's SMS sign-in state), and
-verifies by reading back. After a crash, ``python -m conformance restore JOURNAL --target PROFILE``
-does the same from the file (:mod:`conformance.safety.restore`).
+* ``run``: the header (journal version, run id, profile, base URL);
+* ``snapshot``: before the first write to a user, what they held (read as the administrator). If
+  that read fails, or shows masked numbers (an administrator who cannot see them could not restore
+  them), the write is refused;
+* ``intent``: before *every* write, the user, the method and path, and the change it asks for
+  (phone type and number, or gone); a write whose answer never came stays an intent;
+* ``outcome``: the status the target answered to an intent. Any status, 409 included, may have
+  been applied (facts §10): only a read-back says what a user holds;
+* ``restored``: what a restore did to a user and whether it read back as the snapshot.
 
-Phone numbers are written in full only to the journal file (a local file, mode 0600); everything
-printed masks them.
+The restore (:mod:`conformance.safety.restore`) brings every snapshotted user back. Everything it
+reads from a journal is validated first (:func:`read_journal`): a damaged journal is refused as a
+whole, naming the line, before any request.
+
+Phone numbers are written in full only to the journal file (a local file); everything printed
+masks them.
 """
 
 from __future__ import annotations
@@ -21,26 +26,39 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from conformance.core.errors import GuardRefusal, ToolError
 from conformance.core.privacy import mask_number
-from conformance.target.client import GraphClient, TargetBroken
-from conformance.target.profile import TargetProfile, User
-from conformance.target.target import Target
-from strategies.methods import PHONE_METHOD_IDS
+from conformance.target.profile import GUID, TargetProfile, User
+from strategies.methods import TYPE_FOR_ID
+from strategies.phone_grammar import spec_verdict
 
 DELETE_ORDER = ("alternateMobile", "office", "mobile")
 CREATE_ORDER = ("mobile", "alternateMobile", "office")
+PHONE_TYPES = frozenset(CREATE_ORDER)
 SMS_SETTABLE = frozenset({"ready", "notEnabled"})
 """SMS sign-in states a restore can bring a mobile back to (enable / disable)."""
+METHOD_FIELDS = frozenset({"phoneNumber", "smsSignInState"})
+"""The fields of a journaled phone method (what a restore can bring back)."""
+MAX_NUMBER = 64
+"""The longest phone number a journal may hold (Graph's own are about 20 characters)."""
+PHONE_METHODS = "/authentication/phoneMethods"
+WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE", "MERGE"})
 
 Methods = dict[str, dict[str, Any]]
 """A user's phone methods by type: ``{"mobile": {"phoneNumber": ..., "smsSignInState": ...}}``."""
+
+JOURNAL_VERSION = 2
+"""The journal format's version (2: write-ahead intents and outcomes). Version 1 journals (snapshots only,
+or no version at all) are still read."""
+READABLE_VERSIONS = (1, 2)
 
 
 def mask(number: Any) -> Any:
@@ -66,34 +84,89 @@ def restorable_state(methods: Mapping[str, Mapping[str, Any]]) -> Methods:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-# -- the file -------------------------------------------------------------------------------------
+# -- what a write asks for ----------------------------------------------------------------------
+
+
+def write_change(method: str, path: str, body: Any) -> dict[str, Any]:
+    """The change a write asks for: ``{"type": kind, "number": n}`` (created or updated), ``{"type": kind,
+    "gone": True}``, ``{"type": "mobile", "sms": "ready"}``, or ``{}`` when the path names no phone method."""
+    segments = [s for s in urlsplit(path).path.split("/") if s]
+    verb = method.upper()
+    try:
+        at = len(segments) - 1 - segments[::-1].index("phoneMethods")
+    except ValueError:
+        return {}
+    rest = segments[at + 1:]
+    number = body.get("phoneNumber") if isinstance(body, dict) else None
+    number = number if isinstance(number, str) and len(number) <= MAX_NUMBER else None
+    if not rest:
+        kind = body.get("phoneType") if isinstance(body, dict) else None
+        if verb == "POST" and kind in PHONE_TYPES:
+            return {"type": kind, "number": number}
+        return {}
+    kind = TYPE_FOR_ID.get(rest[0].lower())
+    if kind is None:
+        return {}
+    if len(rest) == 2 and rest[1] in ("enableSmsSignIn", "disableSmsSignIn"):
+        return {"type": kind, "sms": "ready" if rest[1] == "enableSmsSignIn" else "notEnabled"}
+    if len(rest) > 1:
+        return {}
+    if verb == "DELETE":
+        return {"type": kind, "gone": True}
+    return {"type": kind, "number": number}
+
+
+# -- the file as read back ------------------------------------------------------------------------
+
+
+@dataclass
+class Intent:
+    """One write the run announced: its change and, if the answer came, the status."""
+
+    seq: int
+    method: str
+    change: dict[str, Any]
+    status: int | None = None
+
+    @property
+    def accepted(self) -> bool:
+        """True when the target answered 2xx (a refusal may have been applied too: facts §10)."""
+        return self.status is not None and 200 <= self.status < 300
 
 
 @dataclass
 class JournalFile:
-    """A journal read back: its header and the first snapshot of each user (by id)."""
+    """A journal read back: its header, each user's snapshot (by lowercased id) and the writes announced."""
 
     path: Path
     header: dict[str, Any]
     snapshots: dict[str, dict[str, Any]] = field(default_factory=dict)
     restored: dict[str, bool] = field(default_factory=dict)
+    intents: dict[str, list[Intent]] = field(default_factory=dict)
 
 
-JOURNAL_VERSION = 1
-"""The journal format's version, written in the run header (journals without one are version 1)."""
-
-PHONE_TYPES = frozenset(CREATE_ORDER)
+RECORD_KEYS = {
+    "run": {"event", "version", "run_id", "profile", "kind", "base_url", "started", "pid"},
+    "snapshot": {"event", "user", "id", "upn", "methods", "at"},
+    "intent": {"event", "seq", "user", "id", "method", "path", "change", "at"},
+    "outcome": {"event", "seq", "id", "status", "at"},
+    "restored": {"event", "user", "id", "ok", "steps", "problem", "at"},
+}
+"""The fields each kind of journal line may carry."""
 
 
 def read_journal(path: str | os.PathLike[str]) -> JournalFile:
-    """Read and validate a whole journal; any damage is a one-line :class:`ToolError` (exit 2).
+    """Read and validate a whole journal; any damage is a one-line :class:`ToolError` (exit 2) naming the line.
 
-    Everything is checked before anything is restored: every line is JSON (a truncated line, even
-    the last, is refused), the header is a run of a known version, every snapshot names a user id
-    and holds full numbers by known phone type, every restore record names an id.
+    Everything is checked before anything is restored: every line is a JSON object of a known kind
+    with known fields (a truncated line, even the last, is refused), the header is a run of a
+    readable version, every snapshot names a user id (a GUID) once (ids compared without regard to
+    case) and holds, by known phone type, only known fields: a number of the facts' grammar (valid
+    or gray: it is what the target returned), printable and at most :data:`MAX_NUMBER` characters,
+    a settable SMS state, and a mobile wherever there is an alternateMobile.
     """
     p = Path(path)
     try:
@@ -122,34 +195,82 @@ def read_journal(path: str | os.PathLike[str]) -> JournalFile:
     if not records or records[0][1].get("event") != "run":
         raise ToolError(f"journal {p}: not a journal (no run header)")
     n, header = records[0]
-    version = header.get("version", JOURNAL_VERSION)
-    if version != JOURNAL_VERSION or isinstance(version, bool):
-        raise damaged(n, f"has journal version {version!r}; this suite reads version {JOURNAL_VERSION}")
+    version = header.get("version", 1)
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
+        raise damaged(n, f"has journal version {version!r}; this suite reads versions "
+                         f"{', '.join(map(str, READABLE_VERSIONS))}")
     for key in ("run_id", "profile", "base_url"):
         if not isinstance(header.get(key), str):
             raise damaged(n, f"(the run header) lacks {key}")
     out = JournalFile(p, header)
+    by_seq: dict[int, Intent] = {}
     for n, rec in records[1:]:
         event = rec.get("event")
-        user_id = rec.get("id")
-        if event not in ("snapshot", "restored"):
+        if event not in RECORD_KEYS or event == "run":
             raise damaged(n, f"has an unknown event {event!r}")
+        extra = sorted(set(rec) - RECORD_KEYS[event])
+        if extra:
+            raise damaged(n, f"({event}) has an unknown field {extra[0]!r}")
+        user_id = rec.get("id")
         if not isinstance(user_id, str) or not user_id.strip():
             raise damaged(n, f"({event}) has no user id")
+        if not GUID.fullmatch(user_id):
+            raise damaged(n, f"({event}) has a user id that is not a GUID")
+        uid = user_id.lower()
         if event == "snapshot":
-            problem = _snapshot_problem(rec.get("methods"))
+            problem = snapshot_problem(rec.get("methods"))
             if problem:
                 raise damaged(n, f"(snapshot of {user_id}) {problem}")
-            out.snapshots.setdefault(user_id.lower(), rec)
+            if uid in out.snapshots:
+                raise damaged(n, f"is a second snapshot of user {user_id} (one per user; ids compared "
+                                 "without regard to case)")
+            out.snapshots[uid] = rec
+        elif event == "intent":
+            intent = _intent(rec, n, damaged)
+            if uid not in out.snapshots:
+                raise damaged(n, f"(intent) announces a write to {user_id}, who has no snapshot before it")
+            by_seq[intent.seq] = intent
+            out.intents.setdefault(uid, []).append(intent)
+        elif event == "outcome":
+            seq, status = rec.get("seq"), rec.get("status")
+            if not _whole(seq) or seq not in by_seq:
+                raise damaged(n, "(outcome) names no earlier intent")
+            if not _whole(status) or not 100 <= status <= 599:
+                raise damaged(n, "(outcome) has no HTTP status")
+            by_seq[seq].status = status
         else:
             if not isinstance(rec.get("ok"), bool):
                 raise damaged(n, "(restored) has no ok flag")
-            out.restored[user_id.lower()] = rec["ok"]
+            out.restored[uid] = rec["ok"]
     return out
 
 
-def _snapshot_problem(methods: Any) -> str | None:
-    """What is wrong with a snapshot's ``methods`` (``None`` when it can be restored from)."""
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _intent(rec: Mapping[str, Any], n: int, damaged: Callable[[int, str], ToolError]) -> Intent:
+    seq, method, change = rec.get("seq"), rec.get("method"), rec.get("change")
+    if not _whole(seq):
+        raise damaged(n, "(intent) has no sequence number")
+    if method not in WRITE_METHODS:
+        raise damaged(n, f"(intent) has an unknown method {method!r}")
+    if not isinstance(change, dict) or set(change) - {"type", "number", "gone", "sms"}:
+        raise damaged(n, "(intent) has no readable change")
+    if change and change.get("type") not in PHONE_TYPES:
+        raise damaged(n, f"(intent) changes an unknown phone type {change.get('type')!r}")
+    number = change.get("number")
+    if number is not None and not _printable_number(number):
+        raise damaged(n, "(intent) has a number that is not printable or too long")
+    return Intent(seq, method, dict(change))
+
+
+def _printable_number(number: Any) -> bool:
+    return isinstance(number, str) and 0 < len(number) <= MAX_NUMBER and number.isprintable()
+
+
+def snapshot_problem(methods: Any) -> str | None:
+    """What is wrong with a snapshot's ``methods`` (``None`` when a restore may send it)."""
     if not isinstance(methods, dict):
         return "has no methods table"
     for kind, item in methods.items():
@@ -157,12 +278,28 @@ def _snapshot_problem(methods: Any) -> str | None:
             return f"has an unknown phone type {kind!r}"
         if not isinstance(item, dict):
             return f"has a {kind} that is not an object"
+        extra = sorted(set(item) - METHOD_FIELDS)
+        if extra:
+            return f"has an unknown field {extra[0]!r} in its {kind}"
         number = item.get("phoneNumber")
         if not isinstance(number, str) or not number.strip() or "*" in number:
             return f"has no full {kind} number"
+        if len(number) > MAX_NUMBER:
+            return f"has a {kind} number longer than {MAX_NUMBER} characters"
+        if not number.isprintable():
+            return f"has a {kind} number with a control character or line break"
+        if spec_verdict(number) == "invalid":
+            return f"has a {kind} number that is not a phone number ({mask(number)})"
         if "smsSignInState" in item and item["smsSignInState"] not in SMS_SETTABLE:
             return f"has an SMS sign-in state that cannot be restored ({item['smsSignInState']!r})"
+        if "smsSignInState" in item and kind != "mobile":
+            return f"has an SMS sign-in state on its {kind} (only a mobile has one to restore)"
+    if "alternateMobile" in methods and "mobile" not in methods:
+        return "has an alternateMobile without a mobile (no target could hold that)"
     return None
+
+
+# -- writing --------------------------------------------------------------------------------------
 
 
 def _append(path: Path, record: Mapping[str, Any]) -> None:
@@ -183,7 +320,8 @@ def new_run_id() -> str:
 
 
 class Journal:
-    """The journal of one run (one pytest-xdist worker): snapshots before first writes, then restores."""
+    """The journal of one run (one pytest-xdist worker): snapshots before first writes, every write's
+    intent before it is sent and its outcome after, then the restores."""
 
     def __init__(self, path: Path, profile: TargetProfile, read: Callable[[User], Mapping[str, Any]], *,
                  run_id: str = "", started: bool = False) -> None:
@@ -192,7 +330,11 @@ class Journal:
         self.read = read
         self.run_id = run_id or path.stem
         self.users: dict[str, tuple[User, Methods]] = {}
+        self.intents: dict[str, list[Intent]] = {}
         self._started = started
+        self._seq = 0
+        self._lock = threading.Lock()
+        self._open = threading.local()
 
     @classmethod
     def open(cls, profile: TargetProfile, read: Callable[[User], Mapping[str, Any]],
@@ -230,105 +372,41 @@ class Journal:
         if masked:
             raise GuardRefusal(f"journal: {user.key}'s {', '.join(masked)} reads back masked or empty to the "
                                "administrator, so it could not be restored; refusing to write to this user")
+        problem = snapshot_problem(methods)
+        if problem:
+            raise GuardRefusal(f"journal: {user.key}'s phone methods as read {problem}, so they could not be "
+                               "restored; refusing to write to this user")
         if not self._started:
             self._start()
         _append(self.path, {"event": "snapshot", "user": user.key, "id": user.id, "upn": user.upn,
                             "methods": methods, "at": _now()})
         self.users[user.id.lower()] = (user, methods)
 
-    def restore(self, target: Target) -> list[RestoreOutcome]:
-        """Restore every journaled user exactly and verify by reading back; record each outcome."""
-        outcomes = [restore_user(target, user, methods) for user, methods in self.users.values()]
-        for outcome in outcomes:
-            self.mark(outcome)
-        return outcomes
+    def intend(self, user: User, method: str, path: str, body: Any = None) -> None:
+        """Record, before it is sent, a write to ``user`` (who is already snapshotted) and the change it asks for."""
+        with self._lock:
+            self._seq += 1
+            seq = self._seq
+        change = write_change(method, path, body)
+        if not self._started:
+            self._start()
+        _append(self.path, {"event": "intent", "seq": seq, "user": user.key, "id": user.id,
+                            "method": method.upper(), "path": urlsplit(path).path, "change": change, "at": _now()})
+        intent = Intent(seq, method.upper(), change)
+        self.intents.setdefault(user.id.lower(), []).append(intent)
+        self._open.pending = (user.id, intent)
 
-    def mark(self, outcome: RestoreOutcome) -> None:
-        """Append a restore outcome to the file."""
+    def answered(self, method: str, status: int) -> None:
+        """Record the status of this thread's last announced write (call once per answer, retries included)."""
+        pending = getattr(self._open, "pending", None)
+        if pending is None or method.upper() not in WRITE_METHODS:
+            return
+        self._open.pending = None
+        user_id, intent = pending
+        intent.status = status
+        _append(self.path, {"event": "outcome", "seq": intent.seq, "id": user_id, "status": status, "at": _now()})
+
+    def mark(self, outcome: Any) -> None:
+        """Append a restore outcome (:class:`conformance.safety.restore.RestoreOutcome`) to the file."""
         _append(self.path, {"event": "restored", "user": outcome.user.key, "id": outcome.user.id,
                             "ok": outcome.ok, "steps": outcome.steps, "problem": outcome.problem, "at": _now()})
-
-
-# -- restoring ------------------------------------------------------------------------------------
-
-
-@dataclass
-class RestoreOutcome:
-    """What a restore did to one user and whether the read-back matched the journal."""
-
-    user: User
-    ok: bool
-    steps: list[str]
-    problem: str | None = None
-    original: Methods = field(default_factory=dict)
-    unreachable: bool = False
-
-    def line(self) -> str:
-        """One printable line (numbers masked)."""
-        head = f"restore {self.user.key}: {'ok' if self.ok else 'FAILED'}"
-        done = "; ".join(self.steps) if self.steps else "nothing to do"
-        tail = f" - {self.problem}" if self.problem else ""
-        return f"{head} ({describe_methods(self.original)}; {done}){tail}"
-
-
-def plan_restore(current: Mapping[str, Mapping[str, Any]], original: Mapping[str, Mapping[str, Any]]
-                 ) -> list[tuple[str, str, str | None]]:
-    """The steps that turn ``current`` into ``original``: ``(operation, phone type, number)`` in allowed order."""
-    steps: list[tuple[str, str, str | None]] = []
-    for kind in DELETE_ORDER:
-        if kind in current and kind not in original:
-            steps.append(("delete", kind, None))
-    for kind in CREATE_ORDER:
-        if kind in current and kind in original:
-            want = original[kind].get("phoneNumber")
-            if current[kind].get("phoneNumber") != want:
-                steps.append(("update", kind, want))
-    for kind in CREATE_ORDER:
-        if kind in original and kind not in current:
-            steps.append(("create", kind, original[kind].get("phoneNumber")))
-    return steps
-
-
-def restore_user(target: Target, user: User, original: Methods) -> RestoreOutcome:
-    """Bring ``user`` back to ``original`` through the API as the administrator; verify by reading back."""
-    done: list[str] = []
-    outcome = RestoreOutcome(user, False, done, original=original)
-    prefix = GraphClient.user_prefix("id", user)
-    try:
-        token = target.admin_token(user)
-        current = restorable_state(target.state(user))
-        for operation, kind, number in plan_restore(current, original):
-            method_id = PHONE_METHOD_IDS[kind]
-            if operation == "delete":
-                r = target.client.delete(prefix, method_id, token)
-                ok = r.status_code == 204
-            elif operation == "update":
-                r = target.client.update(prefix, method_id, {"phoneNumber": number}, token)
-                ok = r.status_code == 204
-            else:
-                r = target.client.create(prefix, {"phoneNumber": number, "phoneType": kind}, token)
-                ok = r.status_code in (200, 201)
-            if not ok:
-                outcome.problem = f"{operation} {kind} answered {r.status_code}"
-                return outcome
-            done.append(f"{operation}d {kind}" if operation != "create" else f"recreated {kind}")
-        want_sms = original.get("mobile", {}).get("smsSignInState")
-        if want_sms in SMS_SETTABLE:
-            now_sms = target.state(user).get("mobile", {}).get("smsSignInState")
-            if now_sms != want_sms:
-                action = "enableSmsSignIn" if want_sms == "ready" else "disableSmsSignIn"
-                r = target.client.action(prefix, PHONE_METHOD_IDS["mobile"], action, token)
-                if r.status_code != 204:
-                    outcome.problem = f"{action} answered {r.status_code}"
-                    return outcome
-                done.append(action)
-        got = restorable_state(target.state(user))
-    except (TargetBroken, ToolError, AssertionError) as exc:
-        outcome.problem = f"{type(exc).__name__}: {exc}"
-        outcome.unreachable = isinstance(exc, TargetBroken) and exc.unanswered
-        return outcome
-    if got != original:
-        outcome.problem = f"read back {describe_methods(got)}, journal says {describe_methods(original)}"
-        return outcome
-    outcome.ok = True
-    return outcome

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 from dataclasses import dataclass
 
 from conformance import SUITE_DIR
-from conformance.core.errors import EXIT_CONFORMS
+from conformance.core.errors import EXIT_CONFORMS, ProfileError
 from conformance.safety.budget import examples_per_rule
 from conformance.spec.rules import rules_for
 from conformance.target.profile import TargetProfile, User
@@ -106,17 +107,30 @@ SMOKE_PLAN: tuple[PlannedTest, ...] = (
 )
 """The smoke plan, in the order the run sends it."""
 
-RESTORE_STEPS = (
-    Step("GET", f"/users/{{user}}{PHONE}", "each written user", "read what the run left"),
-    Step("DELETE|PATCH|POST", f"/users/{{user}}{PHONE}[/{{type id}}]", "each written user",
-         "back to the journal (deletes, updates, then creates mobile -> alternateMobile -> office)", 0, 3),
-    Step("GET", f"/users/{{user}}{PHONE}", "each written user",
-         "the mobile's SMS sign-in state (no request if nothing was written)", 0, 1),
-    Step("POST", f"/users/{{user}}{PHONE}/{{mobile id}}/enableSmsSignIn|disableSmsSignIn", "each written user",
-         "the mobile's SMS sign-in state as journaled", 0, 1),
-    Step("GET", f"/users/{{user}}{PHONE}", "each written user",
-         "verify against the journal (no request unless the SMS state was set)", 0, 1),
-)
+def restore_steps(profile: TargetProfile | None = None) -> tuple[Step, ...]:
+    """The restore's requests per written user (:mod:`conformance.safety.restore`): reads until the user's
+    state is stable over ``consistency_window_s`` (one read when it is 0), the writes back, reads until the
+    journal shows."""
+    window = profile.consistency_window_s if profile is not None else 0.0
+    timeout = (profile.consistency_timeout_s if profile is not None else 0.0) + window
+    settle_least = 2 if window else 1
+    settle_most = max(settle_least, 1 + math.ceil(timeout / max(0.25, window)) + 1)
+    verify_most = 1 + math.ceil(timeout / 0.25) if not window else 2 + math.ceil(timeout / min(4.0, window / 2))
+    stable = f"until unchanged for consistency_window_s = {window:g} s" if window else "once (no consistency window)"
+    return (
+        Step("GET", f"/users/{{user}}{PHONE}", "each written user", f"read what the run left, {stable}",
+             settle_least, settle_most),
+        Step("DELETE|PATCH|POST", f"/users/{{user}}{PHONE}[/{{type id}}]", "each written user",
+             "back to the journal (deletes, updates, then creates mobile -> alternateMobile -> office)", 0, 3),
+        Step("GET", f"/users/{{user}}{PHONE}", "each written user",
+             "read back until the journal shows (no request if nothing was written)", 0, verify_most),
+        Step("POST", f"/users/{{user}}{PHONE}/{{mobile id}}/enableSmsSignIn|disableSmsSignIn", "each written user",
+             "the mobile's SMS sign-in state as journaled", 0, 1),
+    )
+
+
+RESTORE_STEPS = restore_steps()
+"""The restore's requests per written user without a consistency window."""
 WRITTEN_ROLES = ("ordinary_target", "caller")
 """Users the smoke plan may write to (so journal and restore)."""
 
@@ -137,8 +151,9 @@ def smoke_bounds(profile: TargetProfile | None = None) -> tuple[int, int]:
     pre = preflight_requests(profile) if profile is not None else 1
     least = pre + sum(s.least for t in SMOKE_PLAN for s in t.steps)
     most = pre + sum(s.most for t in SMOKE_PLAN for s in t.steps)
-    restore_least = sum(s.least for s in RESTORE_STEPS)
-    restore_most = sum(s.most for s in RESTORE_STEPS)
+    steps = restore_steps(profile)
+    restore_least = sum(s.least for s in steps)
+    restore_most = sum(s.most for s in steps)
     return least + restore_least * len(WRITTEN_ROLES), most + restore_most * len(WRITTEN_ROLES)
 
 
@@ -169,6 +184,8 @@ def print_plan(profile: TargetProfile, edition: str, *, budget_plan: bool = Fals
           else "users (mode readonly: the guard refuses every write):")
     for user in profile.test_users():
         print(f"  {user.key:<16} {user.id}  {user.upn}")
+    if writes and profile.auth.kind != "mint":
+        _print_identities(profile)
     if writes:
         print(f"journal: each user's phone methods are recorded in {profile.journal_dir}/<run-id>.jsonl before "
               "the first write, and restored and verified at the end" if profile.journal
@@ -183,6 +200,18 @@ def print_plan(profile: TargetProfile, edition: str, *, budget_plan: bool = Fals
     return EXIT_CONFORMS
 
 
+def _print_identities(profile: TargetProfile) -> None:
+    """Who worker 0 may write: its written roles' users and the user each of its delegated tokens signs in as."""
+    print("worker 0 may write (by id or UPN, and through /me as each token's user):")
+    try:
+        ways = profile.writable(0)
+    except ProfileError as exc:
+        print(f"  (unknown: {exc})")
+        return
+    for how in dict.fromkeys(ways.values()):
+        print(f"  {how}")
+
+
 def _print_smoke(profile: TargetProfile) -> None:
     admin = _admin(profile)
     print(f"\nsmoke plan (requests as the administrator {admin.key} unless said):")
@@ -194,7 +223,7 @@ def _print_smoke(profile: TargetProfile) -> None:
         for step in test.steps:
             _print_step(profile, step)
     print("  restore (session end), for each user written (journaled):")
-    for step in RESTORE_STEPS:
+    for step in restore_steps(profile):
         _print_step(profile, step)
     least, most = smoke_bounds(profile)
     print(f"\nsmoke plan: {least} to {most} requests, by what the users hold and what is drawn "

@@ -29,10 +29,14 @@ def preflight(profile: TargetProfile, edition: str) -> None:
     client = GraphClient(profile.base_url, timeout_s=15.0, retry=retry)
     tokens: list[tuple[str, str, User | None]] = []
     if profile.auth.kind in ("static", "msal"):
-        tokens = _decode_tokens(profile, provider)
-        if not provider.supports(ADMIN_CONTEXT):
-            raise CredentialError(f"no token of the profile stands for the administrator the suite sets up and "
-                                  f"restores users with ({describe_context(ADMIN_CONTEXT)})")
+        seen: set[str] = set()
+        for worker in _workers(profile):  # each worker's own tokens (README: --jobs N with tokens per worker)
+            own = provider if worker == 0 else make_provider(profile, worker)
+            tokens += _decode_tokens(profile, own, worker, skip=seen)
+            if not own.supports(ADMIN_CONTEXT):
+                raise CredentialError(f"no token of the profile stands for the administrator the suite sets up and "
+                                      f"restores users with ({describe_context(ADMIN_CONTEXT)})"
+                                      + (f" for worker {worker}" if worker else ""))
     admin_role = "privileged_auth_admin" if profile.has_role("privileged_auth_admin") else "caller"
     subject = provider.subject(ADMIN_CONTEXT, profile.user_for(admin_role))
     token = provider.token(ADMIN_CONTEXT, subject)
@@ -58,13 +62,23 @@ def _read(client: GraphClient, profile: TargetProfile, user: User, token: str | 
                                 f"{exc}") from None
 
 
-def token_sources(profile: TargetProfile, provider: TokenProvider) -> list[tuple[str, PermissionContext, User | None]]:
-    """Every token the profile configures: ``(name, the context it stands for, who signs in)``."""
+def _workers(profile: TargetProfile) -> list[int]:
+    """Worker 0 and every worker a token entry of the profile is reserved for."""
+    auth = profile.auth
+    declared = {e.worker for e in auth.static_tokens} | {e.get("worker") for e in auth.msal.get("delegated", ())}
+    return sorted({0} | {w for w in declared if w is not None})
+
+
+def token_sources(profile: TargetProfile, provider: TokenProvider,
+                  worker: int = 0) -> list[tuple[str, PermissionContext, User | None]]:
+    """Every token the profile configures for ``worker``: ``(name, the context it stands for, who signs in)``."""
     configured = getattr(provider, "configured", None)
     if configured is not None:
         return [(c.name, c.ctx, c.user) for c in configured()]
     out = []
     for e in profile.auth.static_tokens:
+        if not e.serves(worker):
+            continue
         user = profile.users.get(e.user) if e.user else None
         addressee = "ordinary_target" if e.kind == "application" else "me"
         try:
@@ -76,11 +90,17 @@ def token_sources(profile: TargetProfile, provider: TokenProvider) -> list[tuple
     return out
 
 
-def _decode_tokens(profile: TargetProfile, provider: TokenProvider) -> list[tuple[str, str, User | None]]:
-    """Decode every configured token; print one line naming what each role lacks; return the tokens."""
+def _decode_tokens(profile: TargetProfile, provider: TokenProvider, worker: int = 0,
+                   skip: set[str] | None = None) -> list[tuple[str, str, User | None]]:
+    """Decode every token configured for ``worker`` (but those named in ``skip``, which it grows); print one
+    line naming what each role lacks; return the tokens."""
     problems: list[str] = []
     tokens: list[tuple[str, str, User | None]] = []
-    for name, ctx, user in token_sources(profile, provider):
+    skip = set() if skip is None else skip
+    for name, ctx, user in token_sources(profile, provider, worker):
+        if name in skip:
+            continue
+        skip.add(name)
         if ctx.token_kind not in ("delegated", "application"):
             continue
         who = f"{name} ({user.key})" if user else name

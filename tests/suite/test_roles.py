@@ -20,7 +20,7 @@ def target() -> Target:
         "target": {"kind": "emulator", "base_url": "http://127.0.0.1:9"},
         "auth": {"kind": "mint", "secret": "s", "tenant_id": "t"},
         "roles": {"caller": ["u"]},
-        "users": [{"key": "u", "id": "1", "upn": "u@x.test"}],
+        "users": [{"key": "u", "id": "00000000-0000-4000-8000-000000000001", "upn": "u@x.test"}],
     }
     profile = parse_profile(raw, source=Path("p.toml"))
     return Target(profile=profile, base_url=profile.base_url, edition=profile.edition)

@@ -51,8 +51,13 @@ def profile_dict(*, base_url: str = "", phones: Mapping[str, Mapping[str, str]] 
 
 
 def as_tenant(raw: dict[str, Any]) -> dict[str, Any]:
-    """A tenant-kind profile (mint tokens with the secret from the environment, as a tenant must)."""
+    """A tenant-kind profile (mint tokens with the secret from the environment, as a tenant must).
+
+    The restore's consistency window is 0 (the emulator replicates only when started with ``--lag-ms``);
+    a test of lag sets ``consistency_window_s`` itself.
+    """
     raw["target"]["kind"] = "tenant"
+    raw["target"].setdefault("consistency_window_s", 0)  # no replication unless a test sets up lag
     secret = raw["auth"].pop("secret")
     os.environ[SECRET_ENV] = secret
     raw["auth"]["secret_env"] = SECRET_ENV
@@ -159,8 +164,11 @@ class Recorder:
     """A loopback HTTP server that records each request; it forwards to ``upstream`` or answers ``status``."""
 
     def __init__(self, upstream: str | None = None, status: int = 200, headers: Mapping[str, str] | None = None,
-                 body: str = '{"value": []}') -> None:
+                 body: str = '{"value": []}', rewrite: Any = None) -> None:
+        """``rewrite(method, path, status)`` may replace a forwarded answer by ``(status, JSON body)`` after the
+        upstream has acted on the request (a refused write that was applied all the same, facts §10)."""
         self.upstream = upstream
+        self.rewrite = rewrite
         self.status, self.headers, self.body = status, dict(headers or {}), body
         self.seen: list[tuple[str, str]] = []
         self.lock = threading.Lock()
@@ -188,13 +196,17 @@ class Recorder:
                 with requests.Session() as s:
                     s.trust_env = False
                     r = s.request(self.command, recorder.upstream + self.path, data=data, headers=hdrs, timeout=30)
-                self.send_response(r.status_code)
+                status, content = r.status_code, r.content
+                changed = recorder.rewrite(self.command, self.path, status) if recorder.rewrite else None
+                if changed is not None:
+                    status, content = changed[0], changed[1].encode()
+                self.send_response(status)
                 for k, v in r.headers.items():
                     if k.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding"):
                         self.send_header(k, v)
-                self.send_header("Content-Length", str(len(r.content)))
+                self.send_header("Content-Length", str(len(content)))
                 self.end_headers()
-                self.wfile.write(r.content)
+                self.wfile.write(content)
 
             do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _any
 

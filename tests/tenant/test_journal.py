@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from conformance.core.errors import GuardRefusal, ToolError
 from conformance.safety.guarded import GuardedTarget
-from conformance.safety.journal import Journal, plan_restore, read_journal
+from conformance.safety.journal import Journal, read_journal
+from conformance.safety.restore import plan_restore
 from conformance.target.numbers import fresh_number
 from conformance.target.profile import load_profile
 from conformance.target.target import Target
@@ -120,7 +121,9 @@ def test_restore_refuses_a_journal_of_another_target(emulator: Path, tmp_path: P
 
 
 HEADER = '{"event": "run", "version": 1, "run_id": "r", "profile": "p", "base_url": ""}'
-SNAP = '{"event": "snapshot", "user": "u", "id": "A", "methods": {"mobile": {"phoneNumber": "+1 2065550100"}}}'
+GID = "0a000000-0000-4000-8000-00000000000a"
+SNAP = (f'{{"event": "snapshot", "user": "u", "id": "{GID}", '
+        '"methods": {"mobile": {"phoneNumber": "+1 2065550100"}}}')
 NO_ID = '{"event": "snapshot", "user": "u", "methods": {}}'
 
 
@@ -128,22 +131,22 @@ NO_ID = '{"event": "snapshot", "user": "u", "methods": {}}'
     (f'{HEADER}\n{SNAP}\n{{"event": "snap', "line 3 is not JSON (truncated"),
     (f'{HEADER}\nnot json\n{SNAP}\n', "line 2 is not JSON"),
     (f'{HEADER}\n[1, 2]\n', "line 2 is not a JSON object"),
-    (HEADER.replace('"version": 1', '"version": 2') + f"\n{SNAP}\n", "journal version 2"),
+    (HEADER.replace('"version": 1', '"version": 3') + f"\n{SNAP}\n", "journal version 3"),
     (HEADER.replace('"version": 1', '"version": "1"') + f"\n{SNAP}\n", "journal version '1'"),
     (HEADER.replace('"run_id": "r", ', "") + f"\n{SNAP}\n", "lacks run_id"),
     (f'{HEADER}\n{NO_ID}\n', "(snapshot) has no user id"),
-    (f'{HEADER}\n{SNAP.replace("A", "")}\n', "(snapshot) has no user id"),
-    (f'{HEADER}\n{{"event": "snapshot", "id": "A", "methods": []}}\n', "has no methods table"),
-    (f'{HEADER}\n{{"event": "snapshot", "id": "A", "methods": {{"fax": {{"phoneNumber": "+1 2"}}}}}}\n',
+    (f'{HEADER}\n{SNAP.replace(GID, "")}\n', "(snapshot) has no user id"),
+    (f'{HEADER}\n{{"event": "snapshot", "id": "{GID}", "methods": []}}\n', "has no methods table"),
+    (f'{HEADER}\n{{"event": "snapshot", "id": "{GID}", "methods": {{"fax": {{"phoneNumber": "+1 2"}}}}}}\n',
      "unknown phone type 'fax'"),
-    (f'{HEADER}\n{{"event": "snapshot", "id": "A", "methods": {{"mobile": "+1 2065550100"}}}}\n',
+    (f'{HEADER}\n{{"event": "snapshot", "id": "{GID}", "methods": {{"mobile": "+1 2065550100"}}}}\n',
      "mobile that is not an object"),
-    (f'{HEADER}\n{{"event": "snapshot", "id": "A", "methods": {{"mobile": {{"phoneNumber": 12}}}}}}\n',
+    (f'{HEADER}\n{{"event": "snapshot", "id": "{GID}", "methods": {{"mobile": {{"phoneNumber": 12}}}}}}\n',
      "no full mobile number"),
-    (f'{HEADER}\n{{"event": "snapshot", "id": "A", "methods": {{"office": {{"phoneNumber": "+1 ****00"}}}}}}\n',
+    (f'{HEADER}\n{{"event": "snapshot", "id": "{GID}", "methods": {{"office": {{"phoneNumber": "+1 ****00"}}}}}}\n',
      "no full office number"),
-    (f'{HEADER}\n{{"event": "restored", "id": "A"}}\n', "(restored) has no ok flag"),
-    (f'{HEADER}\n{{"event": "deleted", "id": "A"}}\n', "unknown event 'deleted'"),
+    (f'{HEADER}\n{{"event": "restored", "id": "{GID}"}}\n', "(restored) has no ok flag"),
+    (f'{HEADER}\n{{"event": "deleted", "id": "{GID}"}}\n', "unknown event 'deleted'"),
 ], ids=lambda v: v if len(v) < 40 else None)
 def test_a_damaged_journal_is_refused_as_a_whole(tmp_path: Path, text: str, problem: str) -> None:
     path = tmp_path / "j.jsonl"
@@ -157,7 +160,7 @@ def test_a_damaged_journal_is_refused_as_a_whole(tmp_path: Path, text: str, prob
 def test_a_journal_without_a_version_is_version_1(tmp_path: Path) -> None:
     path = tmp_path / "j.jsonl"
     path.write_text(HEADER.replace('"version": 1, ', "") + "\n" + SNAP + "\n")
-    assert list(read_journal(path).snapshots) == ["a"]
+    assert list(read_journal(path).snapshots) == [GID]
 
 
 def test_restore_of_a_damaged_journal_sends_nothing_even_when_the_damage_comes_late(tmp_path: Path) -> None:
@@ -170,8 +173,8 @@ def test_restore_of_a_damaged_journal_sends_nothing_even_when_the_damage_comes_l
         good = [u for u in profile.test_users()][:2]
         header = HEADER.replace('"profile": "p"', f'"profile": "{profile.name}"').replace(
             '"base_url": ""', f'"base_url": "{profile.base_url}"')
-        lines = [header, SNAP.replace('"A"', f'"{good[0].id}"'),
-                 SNAP.replace('"A"', f'"{good[1].id}"').replace('"+1 2065550100"', '"+1 20655"}')]
+        lines = [header, SNAP.replace(GID, good[0].id),
+                 SNAP.replace(GID, good[1].id).replace('"+1 2065550100"', '"+1 20655"}')]
         journal = tmp_path / "j.jsonl"
         journal.write_text("\n".join(lines) + "\n")
         proc = cli("restore", str(journal), "--target", str(path))
@@ -236,3 +239,101 @@ def test_restore_steps_obey_the_rules_and_reach_the_original(current, original) 
             state[kind] = number
     assert state == original
     assert len(steps) <= 3
+
+
+# -- every value is validated before anything is sent (issue 18 item 5) -----------------------------
+
+
+def _snapshot(user_id: str, methods: dict) -> str:
+    return json.dumps({"event": "snapshot", "user": "u", "id": user_id, "methods": methods})
+
+
+DAMAGED_VALUES = {
+    "hello": ({"mobile": {"phoneNumber": "hello"}}, "not a phone number"),
+    "newline": ({"mobile": {"phoneNumber": "+1 2065550100\n+1 2065550199"}}, "line break"),
+    "100k characters": ({"mobile": {"phoneNumber": "+1 " + "2" * 100_000}}, "longer than 64 characters"),
+    "alternate without mobile": ({"alternateMobile": {"phoneNumber": "+1 2065550100"}},
+                                 "alternateMobile without a mobile"),
+    "unknown field": ({"mobile": {"phoneNumber": "+1 2065550100", "isDefault": True}}, "unknown field 'isDefault'"),
+    "unknown type": ({"fax": {"phoneNumber": "+1 2065550100"}}, "unknown phone type 'fax'"),
+    "sms state on an office": ({"office": {"phoneNumber": "+1 2065550100", "smsSignInState": "ready"}},
+                               "SMS sign-in state on its office"),
+}
+
+
+@pytest.mark.parametrize("case", [*DAMAGED_VALUES, "two snapshots", "two snapshots, id in another case",
+                                  "unknown record field"])
+def test_a_journal_with_a_bad_value_exits_2_naming_the_line_and_sends_nothing(tmp_path: Path, case: str) -> None:
+    """Every damaged journal of the issue, the damage after a good user: exit 2, line number, no request."""
+    from tests.tenant.tenantkit import Recorder
+
+    with Recorder() as nobody:
+        path = write_profile(tmp_path / "p.toml", profile_dict(base_url=nobody.url + "/v1.0", journal=True))
+        profile = load_profile(path)
+        first, second = profile.test_users()[:2]
+        header = HEADER.replace('"profile": "p"', f'"profile": "{profile.name}"').replace(
+            '"base_url": ""', f'"base_url": "{profile.base_url}"')
+        good = _snapshot(first.id, {"mobile": {"phoneNumber": "+1 2065550100"}})
+        if case in DAMAGED_VALUES:
+            bad, problem = _snapshot(second.id, DAMAGED_VALUES[case][0]), DAMAGED_VALUES[case][1]
+        elif case == "unknown record field":
+            bad = _snapshot(second.id, {}).replace('"event"', '"restore_to": "+1 2065550100", "event"')
+            problem = "unknown field 'restore_to'"
+        else:
+            other = first.id.upper() if "case" in case else first.id
+            bad, problem = _snapshot(other, {"office": {"phoneNumber": "+1 2065550177"}}), "second snapshot"
+        journal = tmp_path / "j.jsonl"
+        journal.write_text("\n".join([header, good, bad]) + "\n")
+        proc = cli("restore", str(journal), "--target", str(path))
+        assert nobody.seen == []
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "line 3" in lines[0] and problem in lines[0] and proc.stdout == "", lines
+    assert "2065550100" not in proc.stderr and "2222222222" not in proc.stderr
+
+
+@pytest.mark.parametrize("number", ["+491701234567", "+1 (206) 555-0100", " +1 2065550100", "+1 2065550100X12",
+                                    "+1 \uff12\uff10\uff16\uff15\uff15\uff15\uff10\uff11\uff10\uff10"])
+def test_gray_forms_the_target_returned_are_restorable(tmp_path: Path, number: str) -> None:
+    path = tmp_path / "j.jsonl"
+    path.write_text(HEADER + "\n" + _snapshot(GID, {"mobile": {"phoneNumber": number, "smsSignInState": "ready"}})
+                    + "\n")
+    assert read_journal(path).snapshots[GID]["methods"]["mobile"]["phoneNumber"] == number
+
+
+def test_every_write_is_announced_in_the_journal_before_it_reaches_the_target(tmp_path: Path) -> None:
+    """Write-ahead: when a write arrives at the target, the journal's last line already announces it (user and
+    change); its status follows once answered (issue 18 item 2)."""
+    from graph_phone_emulator.server import start_in_thread
+    from tests.tenant.tenantkit import Recorder
+
+    emu = write_profile(tmp_path / "emu.toml", profile_dict(phones=PHONES))
+    running = start_in_thread(emu)
+    seen_last: list[tuple[str, str, dict]] = []
+    journal_dir = tmp_path / "journal"
+
+    def check(method: str, path: str, status: int):
+        if method != "GET":
+            (journal,) = journal_dir.glob("*.jsonl")
+            seen_last.append((method, path, json.loads(journal.read_text().splitlines()[-1])))
+        return None
+
+    try:
+        with Recorder(upstream=running.base_url.removesuffix("/v1.0"), rewrite=check) as proxy:
+            path = write_profile(tmp_path / "p.toml", profile_dict(base_url=proxy.url + "/v1.0", phones=PHONES,
+                                                                    journal=True, journal_dir=str(journal_dir)))
+            target = target_for(path)
+            user = target.user("ordinary_target")
+            target.reset(user, {"mobile": "+1 4255550101", "office": "+1 4255550102"})
+    finally:
+        running.stop()
+    assert [m for m, _, _ in seen_last] == ["DELETE", "DELETE", "DELETE", "POST", "POST"], seen_last
+    for method, sent_path, last in seen_last:
+        assert last["event"] == "intent" and last["method"] == method and last["id"] == user.id, last
+        assert sent_path.split("?")[0].endswith(last["path"].split("/v1.0", 1)[-1]), (sent_path, last)
+    assert [last["change"] for *_, last in seen_last] == [
+        {"type": "alternateMobile", "gone": True}, {"type": "office", "gone": True}, {"type": "mobile", "gone": True},
+        {"type": "mobile", "number": "+1 4255550101"}, {"type": "office", "number": "+1 4255550102"}]
+    jf = read_journal(target.journal.path)
+    assert [(i.method, i.status) for i in jf.intents[user.id.lower()]] == [
+        ("DELETE", 204), ("DELETE", 204), ("DELETE", 204), ("POST", 201), ("POST", 201)]

@@ -46,3 +46,41 @@ def test_exit_code_precedence() -> None:
     assert exit_code_for(doc("pass", "fail", "broken")) == 1
     assert exit_code_for(doc("pass", "broken")) == 4
     assert exit_code_for(doc("pass", "skipped")) == 0
+
+
+def test_a_restore_that_cannot_confirm_a_users_state_exits_5_says_so_and_writes_nothing(tmp_path: Path) -> None:
+    """Every read of the user differs from the last (replication that never settles, or someone else writing):
+    the restore never acts on a state it could not confirm over the consistency window (issue 18 item 2)."""
+    import itertools
+
+    from conformance.target.profile import load_profile
+    from tests.tenant.tenantkit import Recorder
+
+    counter = itertools.count()
+
+    def restless(method: str, path: str, status: int):
+        if method == "GET" and path.split("?")[0].endswith("/phoneMethods"):
+            number = f"+1 20655{next(counter) % 100000:05d}"
+            body = {"value": [{"id": "3179e48a-750b-4051-897c-87b9720928f7", "phoneType": "mobile",
+                               "phoneNumber": number, "smsSignInState": "ready"}]}
+            return 200, json.dumps(body)
+        return None
+
+    emu = write_profile(tmp_path / "emu.toml", profile_dict(phones=PHONES))
+    with emulator_process(emu) as base_url, Recorder(upstream=base_url.removesuffix("/v1.0"),
+                                                     rewrite=restless) as proxy:
+        path = write_profile(tmp_path / "p.toml", profile_dict(
+            base_url=proxy.url + "/v1.0", phones=PHONES, journal=True, consistency_window_s=0.6,
+            consistency_timeout_s=0.5))
+        profile = load_profile(path)
+        user = profile.user_for("ordinary_target")
+        journal = tmp_path / "j.jsonl"
+        journal.write_text("\n".join(json.dumps(r) for r in [
+            {"event": "run", "version": 2, "run_id": "r", "profile": profile.name, "base_url": profile.base_url},
+            {"event": "snapshot", "user": user.key, "id": user.id, "methods": {
+                "mobile": {"phoneNumber": "+1 2065550111", "smsSignInState": "ready"}}}]) + "\n")
+        proc = cli("restore", str(journal), "--target", str(path))
+        assert proxy.writes() == [] and len(proxy.seen) >= 2
+    assert proc.returncode == 5, proc.stdout + proc.stderr
+    assert "could not confirm what alex1 holds" in proc.stderr and "nothing was sent to this user" in proc.stderr
+    assert "2065550111" not in proc.stdout + proc.stderr

@@ -8,6 +8,7 @@ counts early retries on its side).
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -108,3 +109,88 @@ def test_smoke_then_a_killed_full_run_then_restore_twice(tmp_path: Path) -> None
         assert counters["throttled"] > 0, "throttling was never exercised"
         assert counters["early_retries"] == 0, "a Retry-After was not honoured"
         assert counters["server_errors"] == 0
+
+
+# -- issue 18: a lagging restore, and static tokens with --jobs 2 ------------------------------------
+
+SLOW_LAG_MS = 4000
+
+
+def test_a_killed_full_run_restored_twice_at_once_under_4_s_lag_leaves_every_user_exact(tmp_path: Path) -> None:
+    """SIGKILL a full run while its writes are still replicating, then ``restore`` at once, twice.
+
+    The first reads of the restore show the users as they were before the run's last writes; a restore
+    that trusted them would send nothing and "verify" against a stale read (issue 18 item 2).
+    """
+    emu = write_profile(tmp_path / "emu.toml", profile_dict(phones=PHONES))
+    with emulator_process(emu, "--lag-ms", str(SLOW_LAG_MS)) as base_url:
+        view = write_profile(tmp_path / "view.toml", profile_dict(base_url=base_url, phones=PHONES))
+        time.sleep(SLOW_LAG_MS / 1000 + 0.1)
+        before = admin_state(view)
+        journal_dir = tmp_path / "journal"
+        raw = as_tenant(profile_dict(base_url=base_url, phones=PHONES, journal_dir=str(journal_dir), settle_s=0,
+                                     consistency_timeout_s=6, consistency_window_s=SLOW_LAG_MS / 1000 + 1,
+                                     mode="full"))
+        tenant = write_profile(tmp_path / "tenant.toml", raw)
+        run = subprocess.Popen([sys.executable, "-m", "conformance", "run", "--target", str(tenant), "--quick",
+                                "--i-understand-this-writes", "--results-dir", str(tmp_path / "full")],
+                               cwd=ROOT, env=clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            def written() -> int:
+                return sum(f.read_text().count('"outcome"') for f in journal_dir.glob("*.jsonl"))
+
+            assert wait_for(lambda: written() >= 2 or run.poll() is not None, timeout=120)
+            assert run.poll() is None, "the full run ended before it could be killed"
+            os.kill(run.pid, signal.SIGKILL)  # its last write is under a second old: reads still lag behind it
+            run.wait(30)
+        finally:
+            if run.poll() is None:
+                run.kill()
+        (journal,) = journal_dir.glob("*.jsonl")
+        started = time.monotonic()
+        first = cli("restore", str(journal), "--target", str(tenant), timeout=180)
+        second = cli("restore", str(journal), "--target", str(tenant), timeout=180)
+        print(f"\ntwo restores under {SLOW_LAG_MS} ms lag took {time.monotonic() - started:.1f} s")
+        assert first.returncode == 0, first.stdout + first.stderr
+        assert any(w in first.stdout for w in ("deleted", "updated", "recreated")), first.stdout
+        assert second.returncode == 0 and "nothing to do" in second.stdout, second.stdout + second.stderr
+        assert settled_state_after(view, SLOW_LAG_MS) == before
+
+
+def settled_state_after(view: Path, lag_ms: int) -> dict:
+    time.sleep(lag_ms / 1000 + 0.1)
+    return admin_state(view)
+
+
+def test_static_tokens_with_jobs_2_refused_when_shared_and_disjoint_when_per_worker(tmp_path: Path) -> None:
+    """The README's CI set-up (static tokens) with ``--jobs 2``: one ``self`` token for both workers is
+    refused before any request; one token per worker runs, no user is written by two workers, and every
+    user ends exact (issue 18 item 1)."""
+    from tests.tenant.test_workers import static_two_workers
+
+    emu = write_profile(tmp_path / "emu.toml", profile_dict(phones=PHONES))
+    with emulator_process(emu, "--lag-ms", str(LAG_MS)) as base_url:
+        view = write_profile(tmp_path / "view.toml", profile_dict(base_url=base_url, phones=PHONES))
+        before = settled_state(view)
+        journal_dir = tmp_path / "journal"
+        for per_worker in (False, True):
+            raw, env = static_two_workers(profile_dict(
+                base_url=base_url, phones=PHONES, mode="smoke", journal=True, journal_dir=str(journal_dir),
+                settle_s=0, consistency_timeout_s=5, consistency_window_s=LAG_MS / 1000 + 0.5), per_worker=per_worker)
+            raw["target"]["kind"] = "tenant"
+            tenant = write_profile(tmp_path / f"static-{per_worker}.toml", raw)
+            start = emulator_stats(base_url)["requests"]
+            proc = cli("run", "--target", str(tenant), "--jobs", "2", "--results-dir", str(tmp_path / f"r{per_worker}"),
+                       env=env, timeout=300)
+            if not per_worker:
+                assert proc.returncode == 2 and "would both write" in proc.stderr, proc.stdout[-2000:] + proc.stderr
+                assert emulator_stats(base_url)["requests"] == start, "a request was sent before the refusal"
+                assert not journal_dir.exists()
+                continue
+            assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        journals = sorted(journal_dir.glob("*.jsonl"))
+        assert len(journals) == 2, journals
+        written = [{json.loads(x)["id"].lower() for x in j.read_text().splitlines() if '"snapshot"' in x}
+                   for j in journals]
+        assert all(written) and not written[0] & written[1], written
+        assert settled_state(view) == before

@@ -83,3 +83,126 @@ def test_pytest_n_is_checked_too(tmp_path: Path) -> None:
         assert nobody.seen == []
     assert proc.returncode == pytest.ExitCode.USAGE_ERROR, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert "role caller has 1 distinct user" in proc.stderr
+
+
+# -- one identity per worker: a token is signed in as one user, whatever the worker (issue 18 item 1) --
+
+UAM = "UserAuthenticationMethod"
+
+
+def static_two_workers(raw: dict, *, per_worker: bool) -> tuple[dict, dict[str, str]]:
+    """Static tokens as in the README's CI set-up: an admin and a self token, shared or one per worker."""
+    from tests.tenant.test_preflight import PAA, token
+
+    users = {"admin": ("patti1", "patti2"), "self": ("adele1", "adele2")}
+    scopes = {"admin": f"{UAM}.ReadWrite.All", "self": f"{UAM}.ReadWrite"}
+    entries, env = [], {}
+    for name in ("admin", "self"):
+        for worker in (0, 1) if per_worker else (None,):
+            user = users[name][worker or 0]
+            var = f"GPC_{name.upper()}_TOKEN" + (f"_{worker}" if worker is not None else "")
+            env[var] = token(raw, user, scopes[name], [PAA] if name == "admin" else [])
+            entry = {"name": name if worker is None else f"{name}-{worker}", "env": var, "kind": "delegated",
+                     "user": user, "scopes": [scopes[name]]}
+            if name == "admin":
+                entry["directory_roles"] = ["privileged_authentication_administrator"]
+            if worker is not None:
+                entry["worker"] = worker
+            entries.append(entry)
+    raw["auth"] = {"kind": "static", "tenant_id": raw["auth"]["tenant_id"], "static": entries}
+    return raw, env
+
+
+def test_jobs_2_with_one_self_token_is_refused_before_any_request(tmp_path: Path) -> None:
+    """Every role has two users, but the one ``self`` token signs in as adele1 for both workers."""
+    with Recorder() as nobody:
+        raw, env = static_two_workers(profile_dict(base_url=nobody.url + "/v1.0", mode="smoke", journal=True,
+                                                   journal_dir=str(tmp_path / "j")), per_worker=False)
+        path = write_profile(tmp_path / "t.toml", raw)
+        proc = cli("run", "--target", str(path), "--jobs", "2", "--results-dir", str(tmp_path / "r"), env=env)
+        assert nobody.seen == []
+    assert proc.returncode == 2, proc.stdout[-2000:] + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: --jobs 2: workers 0 and 1 would both write"), lines
+    assert "worker = 0" in lines[0] and "eyJ" not in proc.stderr
+    assert not (tmp_path / "j").exists()
+
+
+def test_per_worker_tokens_give_each_worker_its_own_identities(monkeypatch: pytest.MonkeyPatch) -> None:
+    raw, env = static_two_workers(profile_dict(base_url="http://127.0.0.1:9/v1.0"), per_worker=True)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    profile = parse_profile(raw)
+    profile.check_workers(2)
+    mine = [set(profile.writable(w)) for w in (0, 1)]
+    assert not mine[0] & mine[1]
+    assert profile.users["adele1"].id.lower() in mine[0] and profile.users["adele2"].id.lower() in mine[1]
+    with pytest.raises(ProfileError, match="role caller has 2 distinct user"):
+        profile.check_workers(3)
+
+    from conformance.target.auth.providers import SELF_CONTEXT, make_provider
+
+    for worker, who in ((0, "adele1"), (1, "adele2")):
+        provider = make_provider(profile, worker)
+        assert provider.subject(SELF_CONTEXT, profile.users["alex1"]).key == who
+        assert provider.token(SELF_CONTEXT, None) == env[f"GPC_SELF_TOKEN_{worker}"]
+
+
+def test_a_token_signed_in_as_another_user_than_declared_counts_as_that_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Worker 1's entry says adele2, but its token's oid is adele1's: both workers could write adele1."""
+    from tests.tenant.test_preflight import token
+
+    raw, env = static_two_workers(profile_dict(base_url="http://127.0.0.1:9/v1.0"), per_worker=True)
+    env["GPC_SELF_TOKEN_1"] = token(raw, "adele1", f"{UAM}.ReadWrite", [])
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    with pytest.raises(ProfileError, match="workers 0 and 1 would both write adele1"):
+        parse_profile(raw).check_workers(2)
+
+
+def test_a_token_that_names_nobody_is_refused_for_parallel_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    raw, env = static_two_workers(profile_dict(base_url="http://127.0.0.1:9/v1.0"), per_worker=True)
+    entry = next(e for e in raw["auth"]["static"] if e["name"] == "self-1")
+    entry.pop("user")
+    env[entry["env"]] = "an-opaque-token"
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    with pytest.raises(ProfileError, match="token 'self-1' names no user"):
+        parse_profile(raw).check_workers(2)
+    parse_profile(raw).check_workers(1)
+
+
+def test_msal_delegated_entries_need_a_worker_each_too() -> None:
+    raw = profile_dict(base_url="http://127.0.0.1:9/v1.0")
+    raw["auth"] = {"kind": "msal", "tenant_id": raw["auth"]["tenant_id"], "msal": {
+        "client_id": "00000000-0000-4000-8000-0000000000c1", "token_cache": "/tmp/gpc-never-written.json",
+        "device_code": False, "delegated": [
+            {"name": "admin", "user": "patti1", "scopes": [f"{UAM}.ReadWrite.All"], "token_env": "A"},
+            {"name": "self", "user": "adele1", "scopes": [f"{UAM}.ReadWrite"], "token_env": "S"}]}}
+    with pytest.raises(ProfileError, match="would both write"):
+        parse_profile(raw).check_workers(2)
+    delegated = raw["auth"]["msal"]["delegated"]
+    raw["auth"]["msal"]["delegated"] = [
+        {**e, "name": f"{e['name']}-{w}", "worker": w, "user": e["user"][:-1] + str(w + 1)}
+        for e in delegated for w in (0, 1)]
+    parse_profile(raw).check_workers(2)
+    raw["auth"]["msal"]["delegated"][0]["worker"] = -1
+    with pytest.raises(ProfileError, match="worker must be a worker number"):
+        parse_profile(raw)
+
+
+def test_the_preflight_checks_every_workers_own_tokens(tmp_path: Path) -> None:
+    """Worker 1's tokens are decoded and offered to the target too, each as itself (no false 'signed in as')."""
+    from tests.tenant.tenantkit import PHONES, emulator_process
+
+    emu = write_profile(tmp_path / "emu.toml", profile_dict(phones=PHONES))
+    with emulator_process(emu) as base_url, Recorder(upstream=base_url.removesuffix("/v1.0")) as proxy:
+        raw, env = static_two_workers(profile_dict(base_url=proxy.url + "/v1.0", mode="smoke", journal=True,
+                                                   journal_dir=str(tmp_path / "j")), per_worker=True)
+        env["GPC_SELF_TOKEN_1"] = env["GPC_SELF_TOKEN_1"][:-4] + "AAAA"  # a signature the target refuses
+        path = write_profile(tmp_path / "t.toml", raw)
+        proc = cli("run", "--target", str(path), "--jobs", "2", "--results-dir", str(tmp_path / "r"), env=env)
+        assert proxy.writes() == []
+    assert proc.returncode == 3, proc.stdout[-2000:] + proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].endswith("rejected the credentials of self-1 (401)"), proc.stderr
+    assert "signed in as" not in proc.stderr

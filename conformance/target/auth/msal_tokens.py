@@ -66,8 +66,9 @@ class MsalProvider:
 
     can_mint = False
 
-    def __init__(self, profile: TargetProfile, *, interactive: bool | None = None) -> None:
+    def __init__(self, profile: TargetProfile, *, interactive: bool | None = None, worker: int = 0) -> None:
         self.profile = profile
+        self.worker = worker
         self.cfg = profile.auth.msal
         if interactive is None:
             interactive = bool(self.cfg.get("device_code", True)) and not os.environ.get("PYTEST_XDIST_WORKER")
@@ -92,7 +93,8 @@ class MsalProvider:
             out.append(Configured("application", PermissionContext(
                 token_kind="application", app_roles=tuple(self.cfg.get("app_roles", ())), addressee="ordinary_target"),
                 None))
-        for e in self.cfg.get("delegated", ()):
+        delegated = [e for e in self.cfg.get("delegated", ()) if e.get("worker") in (None, self.worker)]
+        for e in sorted(delegated, key=lambda e: e.get("worker") is None):  # this worker's own entries first
             user = self.profile.users[e["user"]]
             ctx = PermissionContext(token_kind="delegated", scopes=tuple(e["scopes"]),
                                     directory_roles=tuple(sorted(role_names(user.roles))), addressee="me")

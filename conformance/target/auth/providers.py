@@ -128,13 +128,20 @@ class MintProvider:
 
 @dataclass
 class StaticProvider:
-    """Pre-acquired tokens from the environment; each stands for one fixed context."""
+    """Pre-acquired tokens from the environment; each stands for one fixed context.
+
+    Entries with ``worker = N`` serve only pytest-xdist worker ``N`` (and come first for it); entries
+    without serve every worker.
+    """
 
     profile: TargetProfile
     can_mint: bool = False
+    worker: int = 0
 
     def _match(self, ctx: PermissionContext) -> StaticToken | None:
-        for entry in self.profile.auth.static_tokens:
+        entries = sorted((e for e in self.profile.auth.static_tokens if e.serves(self.worker)),
+                         key=lambda e: e.worker is None)
+        for entry in entries:
             if (entry.kind == ctx.token_kind and set(entry.scopes) == set(ctx.scopes)
                     and set(entry.app_roles) == set(ctx.app_roles)
                     and set(entry.directory_roles) == set(ctx.directory_roles)):
@@ -145,7 +152,7 @@ class StaticProvider:
         """The contexts the configured tokens stand for, aimed at ``target``."""
         return [PermissionContext(token_kind=e.kind, scopes=e.scopes, app_roles=e.app_roles,
                                   directory_roles=e.directory_roles, target=target)
-                for e in self.profile.auth.static_tokens]
+                for e in self.profile.auth.static_tokens if e.serves(self.worker)]
 
     def supports(self, ctx: PermissionContext) -> bool:
         """True when a configured token stands for ``ctx`` (``none`` and ``empty`` need no token)."""
@@ -170,11 +177,10 @@ class StaticProvider:
         return env_token(entry.env, entry.name)
 
 
-def make_provider(profile: TargetProfile) -> TokenProvider:
-    """Build the token provider the profile's ``[auth] kind`` names."""
+def make_provider(profile: TargetProfile, worker: int = 0) -> TokenProvider:
+    """Build the token provider the profile's ``[auth] kind`` names, with pytest-xdist worker ``worker``'s tokens."""
     if profile.auth.kind == "mint":
         return MintProvider(profile)
     if profile.auth.kind == "static":
-        return StaticProvider(profile)
-
-    return MsalProvider(profile)
+        return StaticProvider(profile, worker=worker)
+    return MsalProvider(profile, worker=worker)
