@@ -262,6 +262,9 @@ class GraphClient:
             hdrs["Content-Type"] = "application/json"
         hdrs.update(headers or {})
         url = self.base_url + path
+        screen = getattr(self.guard, "screen", None)
+        if screen is not None:  # the path as asked: the HTTP library resolves dot segments before the transport
+            screen(method, path, hdrs)
         attempt = 0
         while True:
             started = time.perf_counter()
@@ -326,6 +329,9 @@ class GraphClient:
         if token and not (url == self.base_url or url.startswith(self.base_url + "/")):
             raise GuardRefusal(f"guard: refused {request.method} to {urlsplit(url).netloc or url!r}: a token goes only "
                                f"to the target's base_url; nothing was sent")
+        screen = getattr(self.guard, "screen", None)
+        if screen is not None:
+            screen(str(request.method or ""), path, request.headers)
         me = getattr(self._inside, "me", None)
         self._inside.user = self.check(str(request.method or "GET"), path, me, token)
         if self.budget and self.requests_sent >= self.budget:
