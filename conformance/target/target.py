@@ -23,7 +23,7 @@ from typing import Any
 import requests
 
 from conformance.target.auth.providers import ADMIN_CONTEXT, SELF_CONTEXT, TokenProvider, make_provider
-from conformance.target.client import PHONE_METHODS, GraphClient, RetryPolicy, TargetBroken
+from conformance.target.client import PHONE_METHODS, GraphClient, Limits, RetryPolicy, TargetBroken
 from conformance.target.numbers import fresh_number
 from conformance.target.profile import ROLES, TargetProfile, User
 from strategies.methods import PHONE_METHOD_IDS, TYPE_FOR_ID
@@ -67,8 +67,10 @@ class Target:
         self._tokens: dict[tuple[PermissionContext, str | None], str | None] = {}
         self._last_read: tuple[str, int, dict[str, dict[str, Any]]] | None = None
         self._pending: dict[str, tuple[float, dict[str, str | None]]] = {}
+        limits = Limits(max_response_bytes=profile.max_response_bytes, deadline_s=profile.request_deadline_s)
         self.client = GraphClient(self.base_url, budget=profile.request_budget, retry=retry,
-                                  settle_s=profile.settle_s)
+                                  settle_s=profile.settle_s, limits=limits,
+                                  timeout_s=min(30.0, profile.request_deadline_s))
         if profile.consistency_timeout_s > 0:
             self.client.write_observers.append(self._expect_write)
 
