@@ -250,10 +250,33 @@ def _decoder(encoding: str) -> Any:
     if coding in ("", "identity"):
         return None
     if coding in ("gzip", "x-gzip"):
-        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+        return _Gzip()
     if coding == "deflate":
         return _Deflate()
     raise ValueError(coding)
+
+
+class _Gzip:
+    """``gzip``, one member after another (as a decoder must read concatenated members)."""
+
+    def __init__(self) -> None:
+        self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
+
+    @property
+    def unconsumed_tail(self) -> bytes:
+        return self._obj.unconsumed_tail
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        out = b""
+        while True:
+            if self._obj.eof:
+                data, self._obj = self._obj.unused_data + data, zlib.decompressobj(16 + zlib.MAX_WBITS)
+                if not data:
+                    return out
+            out += self._obj.decompress(data, max_length - len(out))
+            data = b""
+            if not (self._obj.eof and self._obj.unused_data) or len(out) >= max_length:
+                return out
 
 
 class _Deflate:
@@ -282,23 +305,33 @@ def read_bounded(response: requests.Response, limits: Limits, watch: _Watch | No
     """The body of a streamed ``response``, decoded, or :class:`TargetBroken` when a limit is passed.
 
     Counts the bytes on the wire and the decoded bytes as they come (a gzip bomb is decompressed at
-    most ``max_response_bytes`` + 1 at a time and stops there); never holds more than the cap.
+    most ``max_response_bytes`` + 1 at a time and stops there); never holds more than the cap, and
+    drops what it holds before raising (a traceback kept by a test framework keeps nothing big alive).
     """
-    cap = limits.max_response_bytes
+    out = bytearray()
+    problem = _read_into(response, limits, watch, out)
+    if problem is None:
+        return bytes(out)
+    out.clear()
+    del out
     what = f"{response.request.method} {urlsplit(response.url or '').path}" if response.request else "answer"
+    raise TargetBroken(f"{what}: {problem}")
+
+
+def _read_into(response: requests.Response, limits: Limits, watch: _Watch | None, out: bytearray) -> str | None:
+    """Read and decode the body into ``out``; return what went wrong (``None`` when nothing did)."""
+    cap = limits.max_response_bytes
+    late = f"no whole answer within the {limits.deadline_s:g} s deadline (request_deadline_s)"
     declared = response.headers.get("Content-Length", "")
     if declared.strip().isdigit() and int(declared) > cap:
-        raise TargetBroken(f"{what}: the answer announces {int(declared)} bytes, over the {cap}-byte cap "
-                           "(max_response_bytes); not read")
-    encodings = [e for e in response.headers.get("Content-Encoding", "").split(",") if e.strip()]
+        return f"the answer announces {int(declared)} bytes, over the {cap}-byte cap (max_response_bytes); not read"
+    encodings = [e.strip() for e in response.headers.get("Content-Encoding", "").split(",") if e.strip()]
     try:
         if len(encodings) > 1:
             raise ValueError(",".join(encodings))
         decoder = _decoder(encodings[0] if encodings else "")
     except ValueError as exc:
-        raise TargetBroken(f"{what}: Content-Encoding {str(exc)[:40]!r} was not asked for "
-                           f"(Accept-Encoding: {ACCEPTED_ENCODINGS})") from None
-    out = bytearray()
+        return f"Content-Encoding {str(exc)[:40]!r} was not asked for (Accept-Encoding: {ACCEPTED_ENCODINGS})"
     wire = 0
     raw = response.raw
     try:
@@ -308,43 +341,38 @@ def read_bounded(response: requests.Response, limits: Limits, watch: _Watch | No
                 break
             wire += len(chunk)
             if wire > cap:
-                raise TargetBroken(f"{what}: the answer is over the {cap}-byte cap (max_response_bytes); "
-                                   "stopped reading")
+                return f"the answer is over the {cap}-byte cap (max_response_bytes); stopped reading"
             if decoder is None:
                 out += chunk
-            else:
-                _inflate(decoder, chunk, out, cap, what)
-    except TargetBroken:
-        raise
+                continue
+            problem = _inflate(decoder, chunk, out, cap)
+            if problem is not None:
+                return problem
     except Exception as exc:  # the socket was shut by the watchdog, or the target broke off
         if watch is not None and watch.expired:
-            raise TargetBroken(f"{what}: no whole answer within the {limits.deadline_s:g} s deadline "
-                               "(request_deadline_s)", unanswered=True) from None
-        raise TargetBroken(f"{what}: the answer broke off ({type(exc).__name__})", unanswered=True) from None
+            return late
+        return f"the answer broke off ({type(exc).__name__})"
     finally:
         with contextlib.suppress(Exception):
             raw.close()
-    if watch is not None and watch.expired:
-        raise TargetBroken(f"{what}: no whole answer within the {limits.deadline_s:g} s deadline "
-                           "(request_deadline_s)", unanswered=True)
-    return bytes(out)
+    return late if watch is not None and watch.expired else None
 
 
-def _inflate(decoder: Any, data: bytes, out: bytearray, cap: int, what: str) -> None:
+def _inflate(decoder: Any, data: bytes, out: bytearray, cap: int) -> str | None:
     """Decode ``data`` into ``out``, never producing more than the cap (plus one byte, to notice)."""
     try:
         while data:
-            piece = decoder.decompress(data, cap - len(out) + 1)
-            out += piece
+            before = len(out)
+            out += decoder.decompress(data, cap - len(out) + 1)
             if len(out) > cap:
-                raise TargetBroken(f"{what}: the answer decodes to more than the {cap}-byte cap "
-                                   "(max_response_bytes); stopped decoding")
+                return f"the answer decodes to more than the {cap}-byte cap (max_response_bytes); stopped decoding"
             tail = decoder.unconsumed_tail
-            if not piece and tail == data:
+            if len(out) == before and tail == data:
                 break
             data = tail
     except zlib.error:
-        raise TargetBroken(f"{what}: the compressed answer does not decode") from None
+        return "the compressed answer does not decode"
+    return None
 
 
 class NoRedirectSession(requests.Session):
@@ -405,11 +433,15 @@ class _GuardedAdapter(HTTPAdapter):
                 response = super().send(request, True, timeout, *args, **kwargs)
             except requests.RequestException:
                 if watch.expired:
-                    raise TargetBroken(f"{request.method} {urlsplit(request.url or '').path}: no answer within "
-                                       f"the {limits.deadline_s:g} s deadline (request_deadline_s)",
-                                       unanswered=True) from None
+                    self._client.broken = (f"{request.method} {urlsplit(request.url or '').path}: no answer within "
+                                           f"the {limits.deadline_s:g} s deadline (request_deadline_s)")
+                    raise TargetBroken(self._client.broken) from None
                 raise
-            response._content = read_bounded(response, limits, watch)
+            try:
+                response._content = read_bounded(response, limits, watch)
+            except TargetBroken as exc:  # a limit: this target is sent nothing more (see GraphClient.broken)
+                self._client.broken = str(exc)
+                raise
             response._content_consumed = True
             return response
         finally:
@@ -448,6 +480,9 @@ class GraphClient:
         self.guard = guard
         self.timeout_s = timeout_s
         self.limits = limits or Limits()
+        self.broken: str | None = None
+        """Why the target broke a limit (:class:`Limits`), once it has: every later request is refused at
+        once (the run ends broken instead of feeding it more) until :meth:`forgive`."""
         self.settle_s = settle_s
         self.clock = clock
         self.sleep = sleep
@@ -561,6 +596,9 @@ class GraphClient:
         A read that follows a write, once guarded and counted, waits for the target to settle
         (:meth:`await_consistency`): a refused or over-budget request waits for nothing.
         """
+        if self.broken is not None:
+            raise TargetBroken(f"the target already sent an answer over the limits ({self.broken}); "
+                                "nothing more is sent to it")
         url = request.url or ""
         path = url[len(self.base_url):] if url.startswith(self.base_url) else url
         auth = request.headers.get("Authorization")
@@ -581,6 +619,10 @@ class GraphClient:
         self.requests_sent += 1
         if str(request.method or "GET").upper() in READ_METHODS:
             self.await_consistency()
+
+    def forgive(self) -> None:
+        """Talk to a target again after it broke a limit (a restore must try, whatever happened before)."""
+        self.broken = None
 
     def _after_send(self, request: requests.PreparedRequest) -> None:
         """Remember when a write went out and was answered (or failed): the next read settles from then."""

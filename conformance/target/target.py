@@ -227,8 +227,10 @@ class Target:
     # -- restores ---------------------------------------------------------------------------------
     @contextlib.contextmanager
     def restoring(self) -> Iterator[None]:
-        """Restores are not cut short by the run's budgets: no request cap, a fresh retry allowance."""
+        """Restores are not cut short by the run's budgets: no request cap, a fresh retry allowance, and a
+        target that broke a limit earlier (``GraphClient.broken``) gets another try."""
         budget, retry = self.client.budget, self.client.retry
+        self.client.forgive()
         self.client.budget = 0
         self.client.retry = RetryPolicy(attempts=max(retry.attempts, 6), max_wait_s=max(retry.max_wait_s, 60.0),
                                         run_retry_budget=50)
