@@ -42,6 +42,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from conformance.core.errors import BudgetExhausted, GuardRefusal
+from conformance.core.privacy import GENERATED
 from conformance.target.profile import User
 
 PHONE_METHODS = "/authentication/phoneMethods"
@@ -422,6 +423,10 @@ class _GuardedAdapter(HTTPAdapter):
         """Guard the request as it will go out (its own Authorization header) and count it, then send it
         and read its answer within the limits (whatever ``stream`` the caller asked for)."""
         self._client._before_send(request)
+        client = self._client
+        if client.track_numbers and client.numbers_are_ours and request.body:
+            body = request.body
+            GENERATED.sent(body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body))
         limits = self._client.limits
         watch = _Watch(time.monotonic() + limits.deadline_s)
         if timeout is None or (isinstance(timeout, int | float) and timeout > limits.deadline_s):
@@ -443,6 +448,8 @@ class _GuardedAdapter(HTTPAdapter):
                 self._client.broken = str(exc)
                 raise
             response._content_consumed = True
+            if self._client.track_numbers:
+                GENERATED.received(response._content.decode("utf-8", "replace"))
             return response
         finally:
             _WATCHDOG.disarm(watch)
@@ -481,6 +488,11 @@ class GraphClient:
         self.timeout_s = timeout_s
         self.limits = limits or Limits()
         self.broken: str | None = None
+        self.track_numbers = False
+        """Record the numbers sent and received (:data:`~conformance.core.privacy.GENERATED`): on a tenant,
+        the numbers the suite sent first are its own and stay unmasked in reports; the target's are masked."""
+        self.numbers_are_ours = True
+        """False while the numbers sent are people's (a restore sends a user's own phones back)."""
         """Why the target broke a limit (:class:`Limits`), once it has: every later request is refused at
         once (the run ends broken instead of feeding it more) until :meth:`forgive`."""
         self.settle_s = settle_s

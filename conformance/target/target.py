@@ -75,6 +75,7 @@ class Target:
         self.client = GraphClient(self.base_url, budget=profile.request_budget, retry=retry,
                                   settle_s=profile.settle_s, limits=limits,
                                   timeout_s=min(30.0, profile.request_deadline_s))
+        self.client.track_numbers = profile.kind == "tenant"
         if profile.consistency_timeout_s > 0:
             self.client.write_observers.append(self._expect_write)
 
@@ -256,6 +257,7 @@ class Target:
         target that broke a limit earlier (``GraphClient.broken``) gets another try."""
         budget, retry = self.client.budget, self.client.retry
         self.client.forgive()
+        self.client.numbers_are_ours = False  # a restore sends people's numbers back: never the suite's own
         self.client.budget = 0
         self.client.retry = RetryPolicy(attempts=max(retry.attempts, 6), max_wait_s=max(retry.max_wait_s, 60.0),
                                         run_retry_budget=50)
@@ -265,6 +267,7 @@ class Target:
             retry.log.extend(self.client.retry.log)
             retry.waits.extend(self.client.retry.waits)
             self.client.budget, self.client.retry = budget, retry
+            self.client.numbers_are_ours = True
 
 
 _DIGITS = re.compile(r"\D")
