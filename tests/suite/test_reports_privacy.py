@@ -152,3 +152,18 @@ def test_a_number_after_a_backslash_escape_is_not_glued_to_the_letter_of_the_esc
     """``\\n+33…``: the ``n`` belongs to the escape, not to a word the number would be part of."""
     masked = mask_numbers_in_text(text)
     assert sum(c.isdigit() for c in masked.replace(r"\u00a0", "")) <= 4, masked
+
+
+def test_a_tenant_document_keeps_the_suites_own_numbers_and_masks_the_rest() -> None:
+    """The numbers the transport recorded as sent first by the suite stay in a tenant's results (replayable)."""
+    from conformance.core.privacy import GENERATED
+
+    GENERATED.clear()
+    try:
+        GENERATED.sent(json.dumps({"phoneNumber": "+1 5555551234"}))
+        tenant = make_results({"update-204": "failed"}, kind="tenant", name="contoso",
+                              observations=[gray("no_space", "+12065550123", 204, "+1 2065550123")])
+        out = json.dumps(redact_document(tenant))
+        assert "+1 5555551234" in out and "2065550123" not in out
+    finally:
+        GENERATED.clear()
