@@ -41,6 +41,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--latency-ms", type=float, help="added latency per request")
     parser.add_argument("--lag-ms", type=float,
                         help="replication lag: reads of a user show it as before its writes for this long")
+    parser.add_argument("--page-size", type=int,
+                        help="lists answer N methods a page, the rest behind @odata.nextLink (legal OData)")
     parser.add_argument("--list-faults", action="store_true", help="print the fault catalog and exit")
     parser.add_argument("--list-choices", action="store_true", help="print the open choices and exit")
     return parser.parse_args(argv)
@@ -86,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         ("edition", edition), ("gray", args.gray), ("faults", args.fault), ("secret", args.secret),
         ("throttle_per_second", args.throttle_per_second), ("latency_ms", args.latency_ms),
         ("choices", choices or None), ("observations", args.observations), ("lag_ms", args.lag_ms),
+        ("page_size", args.page_size),
     ) if value is not None}
     try:
         config = load_config(args.profile, overrides)

@@ -10,6 +10,7 @@ import asyncio
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -173,7 +174,21 @@ class Emulator:
         items = [self.phone_json(p, masked=ctx.masked) for p in phones]
         if self.config.faulty(FaultName.LIST_BARE_ARRAY):
             return json_response(200, items)
-        return json_response(200, {**self.context(request, ctx, entity=False), "value": items})
+        page = self.page(request, items)
+        return json_response(200, {**self.context(request, ctx, entity=False), **page})
+
+    def page(self, request: Request, items: list[dict[str, object]]) -> dict[str, object]:
+        """``value`` (and ``@odata.nextLink`` to the rest) under the ``page_size`` setting (0: everything)."""
+        size = self.config.page_size
+        if not size:
+            return {"value": items}
+        token = request.query_params.get("$skiptoken", "0")
+        start = int(token) if token.isdigit() else 0
+        out: dict[str, object] = {"value": items[start:start + size]}
+        if start + size < len(items):
+            query = urlencode({**request.query_params, "$skiptoken": str(start + size)}, safe="$")
+            out["@odata.nextLink"] = f"{origin(request)}{request.url.path}?{query}"
+        return out
 
     async def count_methods(self, request: Request) -> Response:
         """GET .../phoneMethods/$count: the number of methods as text."""

@@ -25,7 +25,7 @@ EDITIONS = ("seed", "current")
 GRAY_MODES = ("reject", "accept")
 PHONE_TYPES = ("mobile", "alternateMobile", "office")
 OVERRIDE_KEYS = frozenset({"edition", "gray", "faults", "throttle_per_second", "latency_ms", "secret", "choices",
-                           "observations", "lag_ms"})
+                           "observations", "lag_ms", "page_size"})
 
 
 PROFILE_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType({
@@ -77,6 +77,8 @@ class EmulatorConfig:
     latency_ms: float = 0.0
     lag_ms: float = 0.0
     """Replication lag: reads of a user show the state before its writes until this long after the last."""
+    page_size: int = 0
+    """Lists answer at most this many methods a page, the rest behind ``@odata.nextLink`` (0: one page)."""
     faults: frozenset[FaultName] = frozenset()
     source: str = ""
     choices: Mapping[str, str] = field(default_factory=lambda: MappingProxyType(dict(DEFAULTS)))
@@ -185,6 +187,7 @@ def _build(raw: Mapping[str, object], overrides: dict[str, object], source: str)
         throttle_per_second=int(_number(settings, "throttle_per_second", integer=True)),
         latency_ms=float(_number(settings, "latency_ms", integer=False)),
         lag_ms=float(_number(settings, "lag_ms", integer=False)),
+        page_size=int(_number(settings, "page_size", integer=True)),
         faults=fault_names,
         source=source,
     )

@@ -11,7 +11,8 @@ Registered by :mod:`conformance.pytest_plugin.plugin`. For every test with ``@py
   ``curl`` line for the failing request.
 
 At the end of the session every report file (Allure results, JUnit XML, results) is scrubbed of the
-tokens the run used, and phone numbers are masked (for every target).
+tokens the run used, and phone numbers are masked as the target's kind says (a tenant's but the
+suite's own; none on an emulator: see :mod:`conformance.core.privacy`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import allure
 import pytest
 from hypothesis.vendor import pretty as _pretty
 
-from conformance.core.privacy import Secrets, redact_tree
+from conformance.core.privacy import NumberPolicy, Secrets, redact_tree
 from conformance.core.privacy import clean as clean_text
 from conformance.pytest_plugin.collector import counterexample
 from conformance.pytest_plugin.settings import profile_of, results_dir
@@ -380,11 +381,22 @@ _PREPARED = pytest.StashKey[Secrets]()
 
 
 def prepared_secrets(config: pytest.Config) -> Secrets:
-    """:func:`known_secrets` made ready to mask, once per session; tokens handed out since are added."""
+    """:func:`known_secrets` made ready to mask, once per session; tokens handed out since are added.
+
+    Numbers are masked as the target's kind says (:meth:`NumberPolicy.for_target`): every number but the
+    suite's own on a tenant, none on an emulator, all when the profile cannot be read.
+    """
     prepared = config.stash.get(_PREPARED, None)
     if prepared is None:
-        prepared = config.stash[_PREPARED] = Secrets()
+        prepared = config.stash[_PREPARED] = Secrets(numbers=NumberPolicy.for_target(_target_kind(config)))
     return prepared.add(known_secrets(config))
+
+
+def _target_kind(config: pytest.Config) -> str | None:
+    try:
+        return profile_of(config).kind
+    except Exception:  # an unreadable profile is reported elsewhere; meanwhile every number is masked
+        return None
 
 
 @pytest.hookimpl(trylast=True)

@@ -10,15 +10,20 @@ DELETE) is allowed only when the user it addresses is on it:
   the user the caller passed as ``me``); a write to ``/me`` whose user is unknown is refused. A
   write to ``/me`` with no credentials at all names nobody (Graph can only answer 401) and passes.
 
-Dot segments are resolved (also when percent-encoded) before the user is read from the path, so
-``/users/a/../b/...`` is checked as ``b``. In readonly mode every write is refused. Reads pass.
+Before any of that, every request (reads too) is screened (:func:`screen_request`): only GET, POST,
+PATCH and DELETE go out (``MERGE``, ``PUT``, ``HEAD``, ``OPTIONS``... are refused), no method-override
+header (``X-HTTP-Method-Override``, ``X-HTTP-Method``, ``X-Method-Override``) goes out, and no path
+whose segments, percent-decoded as often as they decode, hold ``..``, a backslash or a ``/`` (an
+encoded slash: ``..%2F``, ``%2e%2e``, ``%252e%252e``). A path the suite builds never holds one; a
+hostile answer (a ``nextLink``) or a future code path might. In readonly mode every write is refused.
+Reads of anyone pass.
 
 A refusal raises :class:`~conformance.core.errors.GuardRefusal` before anything is sent.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import unquote, urlsplit
 
 from conformance.core.errors import GuardRefusal
@@ -26,6 +31,11 @@ from conformance.target.auth.claims import decode
 from conformance.target.profile import User
 
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+ALLOWED_METHODS = frozenset({"GET", "POST", "PATCH", "DELETE"})
+"""The only methods the suite sends: the API's operations use no other."""
+OVERRIDE_HEADERS = frozenset({"x-http-method-override", "x-http-method", "x-method-override"})
+"""Headers that ask a server to treat a request as another method (refused whatever their value)."""
+_DECODE_ROUNDS = 5
 
 
 def is_write(method: str) -> bool:
@@ -47,6 +57,48 @@ def split_path(path: str) -> list[str]:
             continue
         out.append(decoded)
     return out
+
+
+def _fully_decoded(segment: str) -> str:
+    """``segment`` percent-decoded until it stops changing (at most a few rounds: double encoding too)."""
+    for _ in range(_DECODE_ROUNDS):
+        decoded = unquote(segment)
+        if decoded == segment:
+            break
+        segment = decoded
+    return segment
+
+
+def unsafe_segment(path: str) -> str | None:
+    """The first raw segment of ``path`` that decodes to a traversal (``..``), a backslash or a ``/``."""
+    raw = urlsplit(path).path if "://" in path else path.split("?", 1)[0].split("#", 1)[0]
+    for segment in raw.split("/"):
+        decoded = _fully_decoded(segment)
+        if ".." in decoded or "\\" in decoded or "/" in decoded:
+            return segment
+    return None
+
+
+def screen_request(method: str, path: str, headers: Mapping[str, object] | None = None) -> None:
+    """Refuse a request no target should receive from the suite, whoever it addresses (reads too).
+
+    Only :data:`ALLOWED_METHODS`; no :data:`OVERRIDE_HEADERS`; no path segment that decodes (once or
+    more) to ``..``, a backslash or a ``/``. Raises :class:`GuardRefusal`; nothing is sent.
+    """
+    verb = str(method or "").upper()
+    shown = path.split("?", 1)[0][:200]
+    if verb not in ALLOWED_METHODS:
+        raise GuardRefusal(f"guard: refused {verb[:20]!r} {shown}: only {', '.join(sorted(ALLOWED_METHODS))} are "
+                           "sent; nothing was sent")
+    for name in headers or {}:
+        lowered = name.decode("latin-1") if isinstance(name, bytes) else str(name)
+        if lowered.lower() in OVERRIDE_HEADERS:
+            raise GuardRefusal(f"guard: refused {verb} {shown}: the method-override header {lowered} is never "
+                               "sent; nothing was sent")
+    bad = unsafe_segment(path)
+    if bad is not None:
+        raise GuardRefusal(f"guard: refused {verb} {shown}: the path segment {bad[:60]!r} decodes to '..', a "
+                           "backslash or a '/'; nothing was sent")
 
 
 def token_identity(token: str | None) -> tuple[str, str] | None:
@@ -108,12 +160,21 @@ class WriteGuard:
             return self.find(segments[1]), f"user {segments[1]!r}"
         return None, f"path {'/'.join(segments[:2])!r}, which names no user"
 
-    # -- the hook -------------------------------------------------------------------------------
+    # -- the hooks ------------------------------------------------------------------------------
+    def screen(self, method: str, path: str, headers: Mapping[str, object] | None = None) -> None:
+        """:func:`screen_request`, counting a refusal."""
+        try:
+            screen_request(method, path, headers)
+        except GuardRefusal:
+            self.refusals += 1
+            raise
+
     def __call__(self, method: str, path: str, me: User | None = None, *, anonymous: bool = False) -> User | None:
         """Allow a read; allow a write to an allow-listed user (journaling first); else refuse.
 
         ``anonymous``: the request carries no credentials, so a ``/me`` without ``me`` names nobody.
         """
+        self.screen(method, path)
         if not is_write(method):
             return None
         shown = path.split("?", 1)[0]

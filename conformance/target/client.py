@@ -9,6 +9,13 @@ which sees every request actually sent (through :meth:`GraphClient.request`, or 
 directly, as schemathesis does) and judges the ``Authorization`` header that goes out (``/me`` is
 resolved to the user that token is signed in as). The session never follows a redirect: a 3xx is an
 answer like any other, handed to the test.
+
+The transport also bounds what a target may send (:class:`Limits`): every answer is streamed, its
+body counted as it arrives (at most ``max_response_bytes`` on the wire) and decoded by the client
+itself (gzip or deflate, at most ``max_response_bytes`` decoded, never decompressed whole), and every
+request has one overall deadline (connect, headers and body together; a watchdog closes the socket
+when it passes, so a body dripped a byte at a time ends too). Over any limit the answer is broken:
+:class:`TargetBroken` (exit 4), with memory bounded by the caps.
 """
 
 from __future__ import annotations
@@ -18,8 +25,10 @@ import json as jsonlib
 import math
 import os
 import random
+import socket
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -30,8 +39,10 @@ from urllib.parse import quote, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from conformance.core.errors import BudgetExhausted, GuardRefusal
+from conformance.core.privacy import GENERATED
 from conformance.target.profile import User
 
 PHONE_METHODS = "/authentication/phoneMethods"
@@ -39,6 +50,12 @@ RETRY_STATUSES = frozenset({429, 503, 504})
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 READ_METHODS = frozenset({"GET"})
 _MISSING: Any = object()
+DEFAULT_MAX_RESPONSE_BYTES = 1 << 20
+"""An answer of this API is a few hundred bytes (a list of three methods, an error): 1 MiB is generous."""
+DEFAULT_DEADLINE_S = 30.0
+"""One request, from connecting to the last byte of the body."""
+_CHUNK = 64 * 1024
+ACCEPTED_ENCODINGS = "gzip, deflate"
 
 
 class TargetBroken(Exception):
@@ -140,6 +157,225 @@ WriteObserver = Callable[[str, str, Any, User, requests.Response], None]
 """Called after a write's final answer: ``(method, path, json body or None, the user, response)``."""
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What one answer may cost: bytes on the wire, bytes decoded, seconds from connect to last byte."""
+
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    deadline_s: float = DEFAULT_DEADLINE_S
+
+
+class _Watch:
+    """One request in flight: the connection it uses (once it has one) and whether its deadline passed."""
+
+    __slots__ = ("conn", "deadline", "expired")
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.conn: Any = None
+        self.expired = False
+
+    def abort(self) -> None:
+        """The deadline passed: shut the socket so a blocked read returns at once."""
+        self.expired = True
+        sock = getattr(self.conn, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Watchdog:
+    """One daemon thread per process that aborts requests whose overall deadline has passed."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._due: dict[int, _Watch] = {}
+        self._wake_at = math.inf
+        self._thread: threading.Thread | None = None
+
+    def arm(self, watch: _Watch) -> None:
+        """Watch ``watch`` until :meth:`disarm`; abort it if its deadline passes first."""
+        with self._cond:
+            self._due[id(watch)] = watch
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="request-deadline", daemon=True)
+                self._thread.start()
+            if watch.deadline < self._wake_at:
+                self._cond.notify()
+
+    def disarm(self, watch: _Watch) -> None:
+        """Stop watching ``watch`` (its request is over)."""
+        with self._cond:
+            self._due.pop(id(watch), None)
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                for key, watch in list(self._due.items()):
+                    if watch.deadline <= now:
+                        del self._due[key]
+                        watch.abort()
+                self._wake_at = min((w.deadline for w in self._due.values()), default=math.inf)
+                self._cond.wait(None if self._wake_at == math.inf else max(self._wake_at - now, 0.01))
+
+
+_WATCHDOG = _Watchdog()
+_CURRENT = threading.local()
+"""The :class:`_Watch` of the request this thread is sending (the pools hand it their connection)."""
+
+
+class _TrackedHTTPPool(HTTPConnectionPool):
+    """A pool that tells the request being sent which connection it got (for the deadline's watchdog)."""
+
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        conn = super()._get_conn(timeout)
+        watch = getattr(_CURRENT, "watch", None)
+        if watch is not None:
+            watch.conn = conn
+        return conn
+
+
+class _TrackedHTTPSPool(HTTPSConnectionPool):
+    """:class:`_TrackedHTTPPool` for https."""
+
+    _get_conn = _TrackedHTTPPool._get_conn
+
+
+_POOLS = {"http": _TrackedHTTPPool, "https": _TrackedHTTPSPool}
+
+
+def _decoder(encoding: str) -> Any:
+    """A streaming decoder for a ``Content-Encoding`` (``None`` for identity); ``ValueError`` when not accepted."""
+    coding = encoding.strip().lower()
+    if coding in ("", "identity"):
+        return None
+    if coding in ("gzip", "x-gzip"):
+        return _Gzip()
+    if coding == "deflate":
+        return _Deflate()
+    raise ValueError(coding)
+
+
+class _Gzip:
+    """``gzip``, one member after another (as a decoder must read concatenated members)."""
+
+    def __init__(self) -> None:
+        self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
+
+    @property
+    def unconsumed_tail(self) -> bytes:
+        return self._obj.unconsumed_tail
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        out = b""
+        while True:
+            if self._obj.eof:
+                data, self._obj = self._obj.unused_data + data, zlib.decompressobj(16 + zlib.MAX_WBITS)
+                if not data:
+                    return out
+            out += self._obj.decompress(data, max_length - len(out))
+            data = b""
+            if not (self._obj.eof and self._obj.unused_data) or len(out) >= max_length:
+                return out
+
+
+class _Deflate:
+    """``deflate`` as servers send it: zlib-wrapped, or (wrongly but commonly) raw."""
+
+    def __init__(self) -> None:
+        self._first = True
+        self._obj = zlib.decompressobj(zlib.MAX_WBITS)
+
+    @property
+    def unconsumed_tail(self) -> bytes:
+        return self._obj.unconsumed_tail
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        if not self._first:
+            return self._obj.decompress(data, max_length)
+        self._first = False
+        try:
+            return self._obj.decompress(data, max_length)
+        except zlib.error:
+            self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
+            return self._obj.decompress(data, max_length)
+
+
+def read_bounded(response: requests.Response, limits: Limits, watch: _Watch | None = None) -> bytes:
+    """The body of a streamed ``response``, decoded, or :class:`TargetBroken` when a limit is passed.
+
+    Counts the bytes on the wire and the decoded bytes as they come (a gzip bomb is decompressed at
+    most ``max_response_bytes`` + 1 at a time and stops there); never holds more than the cap, and
+    drops what it holds before raising (a traceback kept by a test framework keeps nothing big alive).
+    """
+    out = bytearray()
+    problem = _read_into(response, limits, watch, out)
+    if problem is None:
+        return bytes(out)
+    out.clear()
+    del out
+    what = f"{response.request.method} {urlsplit(response.url or '').path}" if response.request else "answer"
+    raise TargetBroken(f"{what}: {problem}")
+
+
+def _read_into(response: requests.Response, limits: Limits, watch: _Watch | None, out: bytearray) -> str | None:
+    """Read and decode the body into ``out``; return what went wrong (``None`` when nothing did)."""
+    cap = limits.max_response_bytes
+    late = f"no whole answer within the {limits.deadline_s:g} s deadline (request_deadline_s)"
+    declared = response.headers.get("Content-Length", "")
+    if declared.strip().isdigit() and int(declared) > cap:
+        return f"the answer announces {int(declared)} bytes, over the {cap}-byte cap (max_response_bytes); not read"
+    encodings = [e.strip() for e in response.headers.get("Content-Encoding", "").split(",") if e.strip()]
+    try:
+        if len(encodings) > 1:
+            raise ValueError(",".join(encodings))
+        decoder = _decoder(encodings[0] if encodings else "")
+    except ValueError as exc:
+        return f"Content-Encoding {str(exc)[:40]!r} was not asked for (Accept-Encoding: {ACCEPTED_ENCODINGS})"
+    wire = 0
+    raw = response.raw
+    try:
+        while True:
+            chunk = raw.read(_CHUNK, decode_content=False)
+            if not chunk:
+                break
+            wire += len(chunk)
+            if wire > cap:
+                return f"the answer is over the {cap}-byte cap (max_response_bytes); stopped reading"
+            if decoder is None:
+                out += chunk
+                continue
+            problem = _inflate(decoder, chunk, out, cap)
+            if problem is not None:
+                return problem
+    except Exception as exc:  # the socket was shut by the watchdog, or the target broke off
+        if watch is not None and watch.expired:
+            return late
+        return f"the answer broke off ({type(exc).__name__})"
+    finally:
+        with contextlib.suppress(Exception):
+            raw.close()
+    return late if watch is not None and watch.expired else None
+
+
+def _inflate(decoder: Any, data: bytes, out: bytearray, cap: int) -> str | None:
+    """Decode ``data`` into ``out``, never producing more than the cap (plus one byte, to notice)."""
+    try:
+        while data:
+            before = len(out)
+            out += decoder.decompress(data, cap - len(out) + 1)
+            if len(out) > cap:
+                return f"the answer decodes to more than the {cap}-byte cap (max_response_bytes); stopped decoding"
+            tail = decoder.unconsumed_tail
+            if len(out) == before and tail == data:
+                break
+            data = tail
+    except zlib.error:
+        return "the compressed answer does not decode"
+    return None
+
+
 class NoRedirectSession(requests.Session):
     """A session that never follows a redirect, whatever ``allow_redirects`` a caller passes.
 
@@ -151,6 +387,7 @@ class NoRedirectSession(requests.Session):
     def __init__(self, base_url: str = "") -> None:
         super().__init__()
         self.trust_env = False
+        self.headers["Accept-Encoding"] = ACCEPTED_ENCODINGS
         if base_url:
             self.proxies.update(requests.utils.get_environ_proxies(base_url))
         bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
@@ -163,18 +400,60 @@ class NoRedirectSession(requests.Session):
 
 
 class _GuardedAdapter(HTTPAdapter):
-    """The session's transport: every request is guarded and counted here, just before it is sent."""
+    """The session's transport: every request is guarded and counted here, just before it is sent, and
+    its answer read within the client's :class:`Limits`."""
 
     def __init__(self, client: GraphClient) -> None:
-        super().__init__()
         self._client = client
+        super().__init__()
 
-    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
-        """Guard the request as it will go out (its own Authorization header) and count it, then send it."""
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        """Pools that hand each request its connection (so the deadline can close it)."""
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = dict(_POOLS)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        """The proxy's pools track their connections too."""
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = dict(_POOLS)
+        return manager
+
+    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
+             *args: Any, **kwargs: Any) -> requests.Response:
+        """Guard the request as it will go out (its own Authorization header) and count it, then send it
+        and read its answer within the limits (whatever ``stream`` the caller asked for)."""
         self._client._before_send(request)
+        client = self._client
+        if client.track_numbers and client.numbers_are_ours and request.body:
+            body = request.body
+            GENERATED.sent(body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body))
+        limits = self._client.limits
+        watch = _Watch(time.monotonic() + limits.deadline_s)
+        if timeout is None or (isinstance(timeout, int | float) and timeout > limits.deadline_s):
+            timeout = limits.deadline_s
+        _CURRENT.watch = watch
+        _WATCHDOG.arm(watch)
         try:
-            return super().send(request, *args, **kwargs)
+            try:
+                response = super().send(request, True, timeout, *args, **kwargs)
+            except requests.RequestException:
+                if watch.expired:
+                    self._client.broken = (f"{request.method} {urlsplit(request.url or '').path}: no answer within "
+                                           f"the {limits.deadline_s:g} s deadline (request_deadline_s)")
+                    raise TargetBroken(self._client.broken) from None
+                raise
+            try:
+                response._content = read_bounded(response, limits, watch)
+            except TargetBroken as exc:  # a limit: this target is sent nothing more (see GraphClient.broken)
+                self._client.broken = str(exc)
+                raise
+            response._content_consumed = True
+            if self._client.track_numbers:
+                GENERATED.received(response._content.decode("utf-8", "replace"))
+            return response
         finally:
+            _WATCHDOG.disarm(watch)
+            _CURRENT.watch = None
             self._client._after_send(request)
 
 
@@ -195,6 +474,7 @@ class GraphClient:
         retry: RetryPolicy | None = None,
         guard: Callable[[str, str, User | None], None] | None = None,
         timeout_s: float = 30.0,
+        limits: Limits | None = None,
         keep: int = 64,
         settle_s: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
@@ -206,6 +486,15 @@ class GraphClient:
         self.retry = retry or RetryPolicy()
         self.guard = guard
         self.timeout_s = timeout_s
+        self.limits = limits or Limits()
+        self.broken: str | None = None
+        self.track_numbers = False
+        """Record the numbers sent and received (:data:`~conformance.core.privacy.GENERATED`): on a tenant,
+        the numbers the suite sent first are its own and stay unmasked in reports; the target's are masked."""
+        self.numbers_are_ours = True
+        """False while the numbers sent are people's (a restore sends a user's own phones back)."""
+        """Why the target broke a limit (:class:`Limits`), once it has: every later request is refused at
+        once (the run ends broken instead of feeding it more) until :meth:`forgive`."""
         self.settle_s = settle_s
         self.clock = clock
         self.sleep = sleep
@@ -262,6 +551,9 @@ class GraphClient:
             hdrs["Content-Type"] = "application/json"
         hdrs.update(headers or {})
         url = self.base_url + path
+        screen = getattr(self.guard, "screen", None)
+        if screen is not None:  # the path as asked: the HTTP library resolves dot segments before the transport
+            screen(method, path, hdrs)
         attempt = 0
         while True:
             started = time.perf_counter()
@@ -316,6 +608,9 @@ class GraphClient:
         A read that follows a write, once guarded and counted, waits for the target to settle
         (:meth:`await_consistency`): a refused or over-budget request waits for nothing.
         """
+        if self.broken is not None:
+            raise TargetBroken(f"the target already sent an answer over the limits ({self.broken}); "
+                                "nothing more is sent to it")
         url = request.url or ""
         path = url[len(self.base_url):] if url.startswith(self.base_url) else url
         auth = request.headers.get("Authorization")
@@ -326,6 +621,9 @@ class GraphClient:
         if token and not (url == self.base_url or url.startswith(self.base_url + "/")):
             raise GuardRefusal(f"guard: refused {request.method} to {urlsplit(url).netloc or url!r}: a token goes only "
                                f"to the target's base_url; nothing was sent")
+        screen = getattr(self.guard, "screen", None)
+        if screen is not None:
+            screen(str(request.method or ""), path, request.headers)
         me = getattr(self._inside, "me", None)
         self._inside.user = self.check(str(request.method or "GET"), path, me, token)
         if self.budget and self.requests_sent >= self.budget:
@@ -333,6 +631,10 @@ class GraphClient:
         self.requests_sent += 1
         if str(request.method or "GET").upper() in READ_METHODS:
             self.await_consistency()
+
+    def forgive(self) -> None:
+        """Talk to a target again after it broke a limit (a restore must try, whatever happened before)."""
+        self.broken = None
 
     def _after_send(self, request: requests.PreparedRequest) -> None:
         """Remember when a write went out and was answered (or failed): the next read settles from then."""

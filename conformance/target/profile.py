@@ -9,7 +9,9 @@ at the end; always on for tenants), ``journal_dir``, ``settle_s`` (the first rea
 until this long after it), ``consistency_timeout_s`` (how long a read after a write polls for the write
 to show), ``consistency_window_s`` (a restore trusts a user's state only once reads have shown it unchanged
 this long: replication may show the state before a run's writes),
-``retry_attempts``, ``retry_max_wait_s`` and ``retry_budget`` (throttling, per request and per run).
+``retry_attempts``, ``retry_max_wait_s`` and ``retry_budget`` (throttling, per request and per run),
+``max_response_bytes`` (the most an answer may hold, on the wire and decoded) and ``request_deadline_s``
+(one request, connect to last byte).
 ``[auth.msal]`` is validated here too (see :mod:`conformance.target.auth.msal_tokens`).
 """
 
@@ -130,6 +132,8 @@ class TargetProfile:
     retry_attempts: int = 4
     retry_max_wait_s: float = 10.0
     retry_budget: int = 200
+    max_response_bytes: int = 1 << 20
+    request_deadline_s: float = 30.0
 
     @property
     def embedded(self) -> bool:
@@ -414,6 +418,8 @@ def _safety(target: Mapping[str, Any], kind: str, fail: Any) -> dict[str, Any]:
         "retry_attempts": number("retry_attempts", 4, whole=True, least=1),
         "retry_max_wait_s": float(number("retry_max_wait_s", 60.0 if tenant else 10.0)),
         "retry_budget": number("retry_budget", 200, whole=True),
+        "max_response_bytes": number("max_response_bytes", 1 << 20, whole=True, least=4096),
+        "request_deadline_s": float(number("request_deadline_s", 30.0, least=1)),
     }
 
 

@@ -8,7 +8,9 @@ arms the client with the write guard (writes only to the profile's test users, n
 and, for tenants, the journal; every target a run uses is built that way. On targets that replicate,
 the first read after a write waits until the profile's ``settle_s`` has passed since it (in the
 client, :class:`~conformance.target.client.GraphClient`), and, with ``consistency_timeout_s`` > 0, a read
-of a user after a successful write polls, for a bounded time, until the write shows.
+of a user after a successful write polls, for a bounded time, until the write shows. A read of a user's
+methods follows ``@odata.nextLink`` (same origin and base path, through the guard, at most
+:data:`MAX_PAGES` pages); a list that cannot be read whole is a broken answer before any write to the user.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
+from conformance.core.errors import GuardRefusal
 from conformance.target.auth.providers import ADMIN_CONTEXT, SELF_CONTEXT, TokenProvider, make_provider
-from conformance.target.client import PHONE_METHODS, GraphClient, RetryPolicy, TargetBroken
+from conformance.target.client import PHONE_METHODS, GraphClient, Limits, RetryPolicy, TargetBroken
 from conformance.target.numbers import fresh_number
 from conformance.target.profile import ROLES, TargetProfile, User
 from strategies.methods import PHONE_METHOD_IDS, TYPE_FOR_ID
@@ -67,8 +71,11 @@ class Target:
         self._tokens: dict[tuple[PermissionContext, str | None], str | None] = {}
         self._last_read: tuple[str, int, dict[str, dict[str, Any]]] | None = None
         self._pending: dict[str, tuple[float, dict[str, str | None]]] = {}
+        limits = Limits(max_response_bytes=profile.max_response_bytes, deadline_s=profile.request_deadline_s)
         self.client = GraphClient(self.base_url, budget=profile.request_budget, retry=retry,
-                                  settle_s=profile.settle_s)
+                                  settle_s=profile.settle_s, limits=limits,
+                                  timeout_s=min(30.0, profile.request_deadline_s))
+        self.client.track_numbers = profile.kind == "tenant"
         if profile.consistency_timeout_s > 0:
             self.client.write_observers.append(self._expect_write)
 
@@ -139,15 +146,36 @@ class Target:
         return out
 
     def _read(self, user: User) -> dict[str, dict[str, Any]]:
-        with self.client.setup():
-            response = self.client.list(GraphClient.user_prefix("id", user), self.admin_token(user))
-        if response.status_code != 200:
-            raise SetupFailed(f"reading {user.key}'s phone methods as admin answered {response.status_code}")
-        items = _value_list(response)
-        if items is None:
-            # what the user holds is unknown: no write may go to them (nor a journal entry be trusted)
-            raise TargetBroken(f"reading {user.key}'s phone methods: the answer is not {{\"value\": [ {{...}} ]}}; "
-                               "nothing is written to this user")
+        """Every page of the user's phone methods (``@odata.nextLink`` followed, :func:`next_page`)."""
+        prefix = GraphClient.user_prefix("id", user)
+        path: str | None = prefix + PHONE_METHODS
+        items: list[dict[str, Any]] = []
+        pages = 0
+        while path is not None:
+            pages += 1
+            if pages > MAX_PAGES:
+                raise TargetBroken(f"reading {user.key}'s phone methods: more than {MAX_PAGES} pages; "
+                                   "nothing is written to this user")
+            try:
+                with self.client.setup():
+                    response = self.client.request("GET", path, token=self.admin_token(user))
+            except GuardRefusal as exc:  # a hostile nextLink the guard would not send
+                raise TargetBroken(f"reading {user.key}'s phone methods: the next page's link was refused ({exc}); "
+                                   "nothing is written to this user") from None
+            if response.status_code != 200:
+                raise SetupFailed(f"reading {user.key}'s phone methods as admin answered {response.status_code}")
+            body = _json_object(response)
+            page = _value_list(body)
+            if page is None:
+                # what the user holds is unknown: no write may go to them (nor a journal entry be trusted)
+                raise TargetBroken(f"reading {user.key}'s phone methods: the answer is not "
+                                   "{\"value\": [ {...} ]}; nothing is written to this user")
+            items += page
+            try:
+                path = next_page(body, self.base_url)
+            except ValueError as exc:
+                raise TargetBroken(f"reading {user.key}'s phone methods: {exc}; nothing is written to this user") \
+                    from None
         out: dict[str, dict[str, Any]] = {}
         for item in items:
             kind = item.get("phoneType") or TYPE_FOR_ID.get(str(item.get("id")), "?")
@@ -225,8 +253,11 @@ class Target:
     # -- restores ---------------------------------------------------------------------------------
     @contextlib.contextmanager
     def restoring(self) -> Iterator[None]:
-        """Restores are not cut short by the run's budgets: no request cap, a fresh retry allowance."""
+        """Restores are not cut short by the run's budgets: no request cap, a fresh retry allowance, and a
+        target that broke a limit earlier (``GraphClient.broken``) gets another try."""
         budget, retry = self.client.budget, self.client.retry
+        self.client.forgive()
+        self.client.numbers_are_ours = False  # a restore sends people's numbers back: never the suite's own
         self.client.budget = 0
         self.client.retry = RetryPolicy(attempts=max(retry.attempts, 6), max_wait_s=max(retry.max_wait_s, 60.0),
                                         run_retry_budget=50)
@@ -236,21 +267,58 @@ class Target:
             retry.log.extend(self.client.retry.log)
             retry.waits.extend(self.client.retry.waits)
             self.client.budget, self.client.retry = budget, retry
+            self.client.numbers_are_ours = True
 
 
 _DIGITS = re.compile(r"\D")
 
 
-def _value_list(response: requests.Response) -> list[dict[str, Any]] | None:
-    """The ``value`` list of a list answer when it is ``{"value": [ {...}, ... ]}``, else ``None``."""
+MAX_PAGES = 10
+"""A user holds at most three phone methods: more pages than this is a target that never stops paging."""
+
+
+def _json_object(response: requests.Response) -> Any:
     try:
-        body = response.json()
+        return response.json()
     except ValueError:
         return None
+
+
+def _value_list(body: Any) -> list[dict[str, Any]] | None:
+    """The ``value`` list of a list answer's body when it is ``{"value": [ {...}, ... ]}``, else ``None``."""
     items = body.get("value") if isinstance(body, dict) else None
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         return None
     return items
+
+
+def next_page(body: Mapping[str, Any], base_url: str) -> str | None:
+    """The path (under ``base_url``) of the next page a list answer links to, ``None`` on the last page.
+
+    ``@odata.nextLink`` is followed only to the same origin (scheme, host, port) and under the same base
+    path; anything else (another host, another base path, userinfo, a non-string) is ``ValueError``:
+    the list cannot be read whole. The path then goes through the guard like any request.
+    """
+    link = body.get("@odata.nextLink")
+    if link is None:
+        return None
+    if not isinstance(link, str) or not link or len(link) > 2048:
+        raise ValueError("its @odata.nextLink is not a URL")
+    base, nxt = urlsplit(base_url), urlsplit(link)
+    try:
+        same_origin = (nxt.scheme.lower(), (nxt.hostname or "").lower(), nxt.port or _PORTS.get(nxt.scheme.lower())) \
+            == (base.scheme.lower(), (base.hostname or "").lower(), base.port or _PORTS.get(base.scheme.lower()))
+    except ValueError:
+        same_origin = False
+    if not same_origin or nxt.username is not None or nxt.password is not None or "@" in nxt.netloc:
+        raise ValueError("its @odata.nextLink leads to another origin (followed only on the target's own)")
+    base_path = base.path.rstrip("/")
+    if not nxt.path.startswith(base_path + "/"):
+        raise ValueError("its @odata.nextLink leaves the target's base path")
+    return nxt.path[len(base_path):] + (f"?{nxt.query}" if nxt.query else "")
+
+
+_PORTS = {"http": 80, "https": 443}
 
 
 def _write_effect(method: str, path: str, body: Any) -> tuple[str, str | None] | None:

@@ -1,14 +1,19 @@
 """Generated phone numbers (in many written forms) and tokens, and a check that a text leaks neither.
 
+Written forms include digits glued to words (``tel7315550156``, ``7315550160_mobile``), percent-encoded
+(once or twice), as HTML character references (decimal and hex) and tokens echoed in 10-character chunks.
+
 Used by the property tests that push them through :func:`conformance.core.privacy.clean` and through every
 output channel of a real pytest session (terminal, junit.xml, Allure, results.json, summary.md).
 """
 
 from __future__ import annotations
 
+import html
 import re
 import time
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 import jwt
 from hypothesis import strategies as st
@@ -18,7 +23,10 @@ SCRIPTS = {"ascii": 0x30, "arabic-indic": 0x660, "extended-arabic": 0x6F0, "deva
 """Decimal digit zero of the scripts numbers are written in."""
 SEPARATORS = [" ", "-", ".", "/", "\u00a0", "\u2009", " - ", "", "\u2011"]
 CONTEXTS = [("", ""), ("'", "'"), ('"phoneNumber": "', '"'), ("number=", "&x=1"), ("tel:", ";"), ("\n", "\n"),
-            ("(", ")"), ("[", "]"), ("got ", ", expected"), ("= ", " ->")]
+            ("(", ")"), ("[", "]"), ("got ", ", expected"), ("= ", " ->"), ("tel", ""), ("", "_mobile"),
+            ("tel", "_mobile"), ("number%3D", "&"), ("<td>", "</td>"), ("id=", "x")]
+ENCODINGS = ["none", "none", "none", "percent", "percent-twice", "entity-dec", "entity-hex", "entity-mixed"]
+"""How a number's digits may be escaped: as written, percent-encoded (once or twice), HTML references."""
 _NOT_DIGIT_OR_STAR = re.compile(r"[^\d*]")
 
 
@@ -59,7 +67,23 @@ def numbers(draw: st.DrawFn) -> Number:
         digits += draw(st.sampled_from(["x", " x", "x "])) + draw(st.text("0123456789", min_size=1, max_size=4))
     zero = SCRIPTS[draw(st.sampled_from(sorted(SCRIPTS)))]
     written = plus + "".join(chr(zero + int(c)) if c.isdigit() else c for c in digits)
+    encoding = draw(st.sampled_from(ENCODINGS))
+    if encoding != "none":
+        written = "".join(encode_digit(c, encoding, i) if c.isdigit() else c for i, c in enumerate(written))
     return Number(country, national, written)
+
+
+def encode_digit(c: str, encoding: str, i: int = 0) -> str:
+    """One digit written escaped: ``%37``, ``%2537``, ``&#55;``, ``&#x37;`` (UTF-8 bytes for other scripts)."""
+    if encoding == "percent":
+        return "".join(f"%{b:02X}" for b in c.encode())
+    if encoding == "percent-twice":
+        return "".join(f"%25{b:02X}" for b in c.encode())
+    if encoding == "entity-dec" or (encoding == "entity-mixed" and i % 2):
+        return f"&#{ord(c)};"
+    if encoding in ("entity-hex", "entity-mixed"):
+        return f"&#x{ord(c):x};"
+    return c
 
 
 @st.composite
@@ -76,6 +100,16 @@ def tokens(draw: st.DrawFn) -> str:
               "iat": int(time.time()), "n": draw(st.integers(0, 2**40))}
     secret = draw(st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=48, max_size=64))
     return jwt.encode(claims, secret, algorithm=draw(st.sampled_from(["HS256", "HS384"])))
+
+
+def chunked(token: str, size: int = 10, joiner: str = " ") -> str:
+    """``token`` echoed in ``size``-character chunks."""
+    return joiner.join(token[i:i + size] for i in range(0, len(token), size))
+
+
+def slices_shown(text: str, token: str, size: int = 8) -> list[str]:
+    """Every ``size``-character fragment of ``token`` that ``text`` shows."""
+    return sorted({token[i:i + size] for i in range(len(token) - size + 1) if token[i:i + size] in text})
 
 
 def token_fragments(token: str) -> list[str]:
@@ -110,10 +144,17 @@ _GUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}
 _RUN = re.compile(r"(?:\d|\*|[^\w\n\"':,;=&\[\]{}<>|]|\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|t)|%2B)+")
 
 
+def decoded(text: str) -> str:
+    """``text`` with HTML character references and percent-encoding undone (twice: double encoding too)."""
+    for _ in range(3):
+        text = unquote(html.unescape(text))
+    return text
+
+
 def number_leaks(text: str, number: Number) -> bool:
     """True when ``text`` shows ``number`` unmasked, in any written form (each run of digits and
-    separators is read on its own, GUIDs aside)."""
-    text = _GUID.sub(" ", text)
+    separators is read on its own, GUIDs aside; percent-encoding and HTML references decoded first)."""
+    text = _GUID.sub(" ", decoded(text))
     return any(number.secret in normalise(re.sub(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|t)|%2B", " ", run))
                for run in _RUN.findall(text) if any(c.isdigit() for c in run))
 

@@ -63,3 +63,29 @@ def test_the_proxy_for_the_target_is_read_once_from_the_environment(monkeypatch:
     monkeypatch.setenv("NO_PROXY", "graph.microsoft.com")
     assert NoRedirectSession("https://graph.microsoft.com/v1.0").proxies.get("https") is None
     assert session.proxies.get("https") == "http://proxy.invalid:3128"  # read when made, not per request
+
+
+def test_the_transport_records_the_numbers_the_suite_sent_first_and_no_others() -> None:
+    """On a tenant (``track_numbers``) the numbers in request bodies are the suite's own, unless the target
+    showed them first (a user's phone re-sent) or a restore sends them (``numbers_are_ours`` off)."""
+    import json
+
+    from conformance.core.privacy import GENERATED
+    from tests.tenant.tenantkit import Recorder
+
+    person, ours, restored = "+44 7700900321", "+1 2065550142", "+1 4255550188"
+    GENERATED.clear()
+    try:
+        with Recorder(status=200, body=json.dumps({"value": [{"phoneNumber": person}]})) as server:
+            client = GraphClient(server.url + "/v1.0")
+            client.request("GET", "/me/authentication/phoneMethods", token=None)
+            assert GENERATED.keys() == frozenset()  # not tracking: nothing recorded
+            client.track_numbers = True
+            client.request("GET", "/me/authentication/phoneMethods", token=None)
+            client.request("POST", "/me/authentication/phoneMethods", token=None, json={"phoneNumber": ours})
+            client.request("POST", "/me/authentication/phoneMethods", token=None, json={"phoneNumber": person})
+            client.numbers_are_ours = False
+            client.request("PATCH", "/me/authentication/phoneMethods/x", token=None, json={"phoneNumber": restored})
+        assert GENERATED.keys() == frozenset({"12065550142"})
+    finally:
+        GENERATED.clear()

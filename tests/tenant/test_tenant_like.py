@@ -194,3 +194,29 @@ def test_static_tokens_with_jobs_2_refused_when_shared_and_disjoint_when_per_wor
                    for j in journals]
         assert all(written) and not written[0] & written[1], written
         assert settled_state(view) == before
+
+
+def test_a_paged_list_is_journaled_whole_and_restored_exactly(tmp_path: Path) -> None:
+    """Issue 18 item 4: the target answers one method a page (``@odata.nextLink``, legal OData). A smoke run's
+    journal holds every page of every user it wrote, and the users end exactly as before."""
+    import json
+
+    emu = write_profile(tmp_path / "emu.toml", profile_dict(phones=PHONES))
+    with emulator_process(emu, "--page-size", "1") as base_url:
+        view = write_profile(tmp_path / "view.toml", profile_dict(base_url=base_url, phones=PHONES))
+        before = admin_state(view)
+        assert sum(len(v) for v in before.values()) >= 5
+        raw = as_tenant(profile_dict(base_url=base_url, phones=PHONES, journal_dir=str(tmp_path / "journal"),
+                                     settle_s=0, consistency_timeout_s=2, mode="smoke"))
+        tenant = write_profile(tmp_path / "tenant.toml", raw)
+        smoke = cli("run", "--target", str(tenant), "--results-dir", str(tmp_path / "smoke"), timeout=180)
+        assert smoke.returncode == 0, smoke.stdout[-3000:] + smoke.stderr[-3000:]
+        snapshots = [json.loads(line) for f in (tmp_path / "journal").glob("*.jsonl")
+                     for line in f.read_text().splitlines() if '"snapshot"' in line]
+        assert snapshots, "the smoke run wrote to nobody"
+        for snap in snapshots:
+            held = before[snap["user"]]
+            assert {k: v["phoneNumber"] for k, v in snap["methods"].items()} == {
+                k: v["phoneNumber"] for k, v in held.items()}, f"{snap['user']}: the journal lacks a page"
+        assert any(len(before[s["user"]]) > 1 for s in snapshots), "no journaled user held more than one page"
+        assert admin_state(view) == before
