@@ -68,6 +68,7 @@ class FaultName(enum.StrEnum):
     ENABLE_SMS_POLICY_IGNORED = "enable-sms-policy-ignored"
     ENABLE_REFUSAL_RESETS_STATE = "enable-refusal-resets-state"
     DELETED_STILL_LISTED = "deleted-still-listed"
+    DELETE_ANSWERS_200_WITH_BODY = "delete-answers-200-with-body"
     CREATE_RETURNS_200 = "create-returns-200"
     CREATE_REPLACES_OTHER_TYPES = "create-replaces-other-types"
     IDEMPOTENCY_BROKEN = "idempotency-broken"
@@ -164,6 +165,8 @@ _CATALOG: tuple[tuple[FaultName, str, tuple[str, ...]], ...] = (
     (FaultName.ENABLE_REFUSAL_RESETS_STATE, "a refused enableSmsSignIn still sets the mobile's state to notEnabled",
      ("sms-enable-preconditions",)),
     (FaultName.DELETED_STILL_LISTED, "DELETE answers 204 but the method stays listed", ("delete-204",)),
+    (FaultName.DELETE_ANSWERS_200_WITH_BODY, "DELETE deletes but answers 200 with a JSON body instead of 204",
+     ("delete-204",)),
     (FaultName.CREATE_RETURNS_200, "create answers 200 instead of 201", ("create-201",)),
     (FaultName.CREATE_REPLACES_OTHER_TYPES, "creating a phone removes the user's other phone types",
      ("type-change-workflow",)),
