@@ -70,11 +70,11 @@ def render_summary(data: dict[str, Any], unproven: Collection[str] = ()) -> str:
         f"{data['duration_s']:.1f} s.",
         "",
     ]
-    lines += not_evaluated_lines(data)
     fails = [rid for rid, r in data["rules"].items() if r["verdict"] == "fail"]
     if fails:
         lines += [f"**{len(fails)} rule{'s' if len(fails) != 1 else ''} failed:** "
                   + ", ".join(f"`{r}`" for r in fails) + " (details under Failures)", ""]
+    lines += not_evaluated_lines(data)
     restore = data.get("restore_failures") or []
     if restore:
         lines += ["## RESTORE FAILED", "", "A test user may not be as the run found them (exit 5). The verdicts "

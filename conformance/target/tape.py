@@ -69,10 +69,13 @@ class Tape:
         """The example as numbered lines: request, then answer, set-up and read-back marked.
 
         Set-up requests before the first probe are elided but for the last (the state the example
-        starts from); at most ``limit`` exchanges are shown (the last ones).
+        starts from), unless no probe was sent (the set-up failed: all of it is shown); at most
+        ``limit`` exchanges are shown (the last ones).
         """
         entries = list(self.entries)
-        first_probe = next((i for i, e in enumerate(entries) if not e.setup), len(entries))
+        first_probe = next((i for i, e in enumerate(entries) if not e.setup), None)
+        if first_probe is None:  # the set-up itself failed: its requests are the story
+            first_probe = SHOWN_SETUP
         hidden = max(0, first_probe - SHOWN_SETUP) + self.dropped
         entries = entries[max(0, first_probe - SHOWN_SETUP):]
         if len(entries) > limit:
