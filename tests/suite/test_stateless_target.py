@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # pytest 9 may import this directory as a namespace package
 from stateless_target import serving
 
 pytestmark = pytest.mark.slow
