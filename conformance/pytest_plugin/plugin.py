@@ -144,10 +144,34 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if call.when == "teardown" and "RestoreFailed" in call.excinfo.typename:
         return
     target = getattr(item, "funcargs", {}).get("target")
-    verdict = judge(call.excinfo.value, getattr(target, "tape", None))
+    verdict = judge(call.excinfo.value, getattr(target, "tape", None), _rules_of(item))
     report.user_properties += [("verdict", verdict.verdict), ("counterexample", verdict.message)]
     if verdict.cause:
         report.user_properties.append(("cause", verdict.cause))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Under ``--exitfirst`` / ``--maxfail``, a rule not evaluated does not count as a failure.
+
+    The kill matrix stops a fault's run at its first failure: a set-up the fault breaks must not end
+    the run before the rule that owns the defect has failed.
+    """
+    session = _SESSION.get("session")
+    if (session is None or not report.failed or not session.config.option.maxfail
+            or dict(report.user_properties).get("verdict") != "broken"):
+        return
+    session.testsfailed = max(0, session.testsfailed - 1)
+    if session.testsfailed < session.config.option.maxfail and hasattr(session, "_shouldfail"):
+        session._shouldfail = False  # the public setter refuses to unset what it just set
+
+
+_SESSION: dict[str, pytest.Session] = {}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Remember the session (for :func:`pytest_runtest_logreport`)."""
+    _SESSION["session"] = session
 
 
 @pytest.fixture(scope="session")

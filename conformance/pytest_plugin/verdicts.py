@@ -10,13 +10,15 @@ collector never parses tracebacks for it.
   came (a timeout or a transport error, in every rule alike), the throttling or request budget ran
   out. The ``cause`` says which, in words that name no user, so that the report can group the rules one
   cause kept from being evaluated.
+* A set-up that saw the claim of one of the test's own rules broken fails that rule: a DELETE that left
+  the method in place is ``delete-204``'s failure, wherever it is seen.
 * Hypothesis's exception groups are taken apart: a real failure among them wins; otherwise the first
   environment cause is reported.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 import requests
@@ -64,10 +66,15 @@ def environment_cause(exc: BaseException) -> str | None:
     return None
 
 
-def judge(exc: BaseException, tape: Tape | None) -> Judgement:
-    """The judgement of a test that raised ``exc`` (``tape``: the exchanges of the failing example)."""
+def judge(exc: BaseException, tape: Tape | None, rules: Collection[str] = ()) -> Judgement:
+    """The judgement of a test of ``rules`` that raised ``exc`` (``tape``: the exchanges of the failing example).
+
+    A set-up that saw the claim of one of the test's own rules broken (a DELETE that left the method,
+    for ``delete-204``) fails that rule; for every other rule it is a reason not to evaluate.
+    """
     found = list(leaves(exc))
-    own = [e for e in found if environment_cause(e) is None]
+    own = [e for e in found if environment_cause(e) is None
+           or (isinstance(e, SetupFailed) and e.owner is not None and e.owner in rules)]
     if own:
         return Judgement("failed", counterexample(own[0], tape))
     first = found[0]
@@ -78,7 +85,9 @@ def judge(exc: BaseException, tape: Tape | None) -> Judgement:
 def assertion_text(exc: BaseException) -> str:
     """The assertion's own message: pytest's rewritten ``assert`` explanation and Hypothesis notes dropped."""
     text = str(exc).strip()
-    if isinstance(exc, AssertionError):
+    if isinstance(exc, SetupFailed):
+        text = f"set-up: {text}"
+    elif isinstance(exc, AssertionError):
         text = text.split("\nassert ", 1)[0].strip()
         if text.startswith("assert "):
             text = text.splitlines()[0]

@@ -30,6 +30,8 @@ from conformance.target.tape import Tape, exchange_of
 from strategies.methods import PHONE_METHOD_IDS, TYPE_FOR_ID
 from strategies.permissions import PermissionContext
 
+SETUP_OWNERS = {"DELETE": "delete-204", "POST": "create-201"}
+"""The rule that claims a set-up step's effect (a DELETE removes the method, a POST creates it as sent)."""
 CREATE_ORDER = ("mobile", "alternateMobile", "office")
 DELETE_ORDER = ("alternateMobile", "office", "mobile")
 
@@ -44,10 +46,13 @@ class SetupFailed(AssertionError):
     one cause kept from being evaluated; the message adds the particulars.
     """
 
-    def __init__(self, cause: str, detail: str = "") -> None:
+    def __init__(self, cause: str, detail: str = "", owner: str | None = None) -> None:
         super().__init__(f"{cause}: {detail}" if detail else cause)
         self.cause = cause
         self.detail = detail
+        self.owner = owner
+        """The rule whose own claim the set-up saw broken (``delete-204`` for a DELETE that left the method):
+        that rule fails for it; every other rule is not evaluated."""
 
 
 class RoleMissing(LookupError):
@@ -163,7 +168,7 @@ class Target:
             response = self.client.list(GraphClient.user_prefix("id", user), self.admin_token(user))
         if not 200 <= response.status_code < 300:
             raise SetupFailed(f"the administrator's list of a user's phone methods answered {response.status_code}",
-                              f"GET of {user.key}'s phone methods")
+                              f"GET of {user.key}'s phone methods", owner="list-200")
         items = _value_list(response)
         if items is None:
             # what the user holds is unknown: no write may go to them (nor a journal entry be trusted)
@@ -246,7 +251,7 @@ class Target:
         got = self.numbers(user)
         if got != want:
             cause, detail = _setup_miss(before, want, got, sent)
-            raise SetupFailed(cause, f"{user.key}: {detail}")
+            raise SetupFailed(cause, f"{user.key}: {detail}", owner=SETUP_OWNERS.get(cause.split(" ", 1)[0]))
 
     # -- restores ---------------------------------------------------------------------------------
     @contextlib.contextmanager

@@ -54,6 +54,13 @@ def test_environment_and_setup_are_broken_with_a_cause(exc: BaseException) -> No
     assert judged.message.startswith(f"not evaluated: {judged.cause}")
 
 
+def test_a_set_up_that_saw_a_rules_own_claim_broken_fails_that_rule_only() -> None:
+    exc = SetupFailed("DELETE of a mobile left it in place", "alex1", owner="delete-204")
+    judged = judge(exc, None, ["delete-204"])
+    assert judged.verdict == "failed" and judged.message.startswith("set-up: DELETE of a mobile left it in place")
+    assert judge(exc, None, ["update-204"]).verdict == "broken"
+
+
 def test_a_timeout_inside_an_exception_group_is_broken_and_an_assertion_wins() -> None:
     assert judge(ExceptionGroup("two", [requests.ReadTimeout("t"), TargetBroken("x")]), None).verdict == "broken"
     judged = judge(ExceptionGroup("two", [requests.ReadTimeout("t"), AssertionError("update: expected 204")]), None)
