@@ -21,8 +21,10 @@ from conformance.target.client import Exchange
 
 KEEP = 60
 """Exchanges the tape holds at most (the oldest go first)."""
-BODY_CHARS = 240
+BODY_CHARS = 320
 """About how long a body may be shown; longer JSON loses whole members, never part of a value."""
+DROP_FIRST = ("id", "smsSignInState", "innerError")
+"""Members of a JSON object a trimmed body drops first (a reader needs the type, number, code and message)."""
 SHOWN_SETUP = 1
 """Set-up requests shown before the first probe (the last ones: the state the example starts from)."""
 
@@ -150,10 +152,17 @@ def _trim(value: Any, limit: int) -> Any:
     if len(_dumps(value)) <= limit:
         return value
     if isinstance(value, dict):
+        spare = [k for k in DROP_FIRST if k in value]
+        if spare:  # the members a reader needs least go first, whole
+            kept_members = {k: v for k, v in value.items() if k not in spare}
+            trimmed = {**kept_members, "…": f"{len(spare)} more"}
+            if len(_dumps(trimmed)) <= limit:
+                return trimmed
+            value = kept_members
         out: dict[str, Any] = {}
         items = list(value.items())
         for i, (k, v) in enumerate(items):
-            inner = _trim(v, max(40, limit // 2))
+            inner = _trim(v, max(40, limit - len(_dumps(out)) - len(k) - 6))
             if out and len(_dumps({**out, k: inner})) > limit:
                 out["…"] = f"{len(items) - i} more"
                 return out
@@ -161,8 +170,9 @@ def _trim(value: Any, limit: int) -> Any:
         return out
     if isinstance(value, list):
         kept: list[Any] = []
+        share = max(60, (limit - 20) // max(1, len(value)))
         for i, v in enumerate(value):
-            inner = _trim(v, max(40, limit // 2))
+            inner = _trim(v, share)
             if kept and len(_dumps([*kept, inner])) > limit:
                 kept.append(f"… {len(value) - i} more")
                 return kept
