@@ -160,3 +160,25 @@ def test_summary_leads_with_the_causes_and_the_document_validates() -> None:
     assert "## 3 rules not evaluated (2 causes)" in head
     assert any("2 rules not evaluated: set-up: DELETE of a mobile left it in place" in ln for ln in head)
     assert any("`delete-204`" in ln and "failed" in ln for ln in head)
+
+
+def test_the_kill_matrix_measures_blame_per_fault() -> None:
+    from conformance.cli.kill_matrix.matrix import Outcome, build_report, render_markdown
+
+    outcomes = [Outcome("clean", [], 0, 1.0),
+                Outcome("delete-answers-200-with-body", [], 1, 1.0, ["delete-204", "schema-conformance"],
+                        claimed_rules=["delete-204"]),
+                Outcome("create-returns-200", [], 1, 1.0, ["create-201"], claimed_rules=["create-201"],
+                        not_evaluated_rules=["update-204", "addr-me"]),
+                Outcome("list-bare-array", [], 1, 1.0, ["list-200", "addr-me", "get-200", "schema-conformance"],
+                        claimed_rules=["list-200"])]
+    from conformance.cli.kill_matrix.portability import clean_configurations
+
+    clean = {c.name: c for c in clean_configurations()[:1]}
+    outcomes[0].name = next(iter(clean))
+    report = build_report(outcomes, all_faults=False, seconds=1.0, clean_runs=clean, attribute=True)
+    assert report["blame"] == {"faults": 3, "failed_median": 2, "failed_worst": 4,
+                               "failed_worst_fault": "list-bare-array", "not_evaluated_median": 0,
+                               "not_evaluated_worst": 2, "beyond_claimed_median": 1}
+    assert "Blame: one fault fails 2 rules at the median, 4 at worst (`list-bare-array`)" in render_markdown(report)
+    assert build_report(outcomes, all_faults=False, seconds=1.0, clean_runs=clean, attribute=False)["blame"] is None
