@@ -7,6 +7,8 @@ import json
 import pytest
 import requests
 
+from conformance.cli.kill_matrix.matrix import Outcome, build_report, render_markdown
+from conformance.cli.kill_matrix.portability import clean_configurations
 from conformance.pytest_plugin.checks import describe_statuses, state_difference
 from conformance.pytest_plugin.collector import not_evaluated, rule_verdicts
 from conformance.pytest_plugin.verdicts import judge
@@ -163,8 +165,6 @@ def test_summary_leads_with_the_causes_and_the_document_validates() -> None:
 
 
 def test_the_kill_matrix_measures_blame_per_fault() -> None:
-    from conformance.cli.kill_matrix.matrix import Outcome, build_report, render_markdown
-
     outcomes = [Outcome("clean", [], 0, 1.0),
                 Outcome("delete-answers-200-with-body", [], 1, 1.0, ["delete-204", "schema-conformance"],
                         claimed_rules=["delete-204"]),
@@ -172,8 +172,6 @@ def test_the_kill_matrix_measures_blame_per_fault() -> None:
                         not_evaluated_rules=["update-204", "addr-me"]),
                 Outcome("list-bare-array", [], 1, 1.0, ["list-200", "addr-me", "get-200", "schema-conformance"],
                         claimed_rules=["list-200"])]
-    from conformance.cli.kill_matrix.portability import clean_configurations
-
     clean = {c.name: c for c in clean_configurations()[:1]}
     outcomes[0].name = next(iter(clean))
     report = build_report(outcomes, all_faults=False, seconds=1.0, clean_runs=clean, attribute=True)
