@@ -322,17 +322,22 @@ def _setup_miss(before: Mapping[str, str], want: Mapping[str, str], got: Mapping
     for kind in DELETE_ORDER:  # a method that should have gone and still holds its old number
         if (f"DELETE {kind}" in sent and kind in got and got[kind] == before.get(kind)
                 and got[kind] != want.get(kind)):
-            return (f"DELETE of a {kind} left it in place",
+            return (f"DELETE of {_a(kind)} left it in place",
                     f"{kind} still reads back {got[kind]!r} ({statuses})")
     for kind in CREATE_ORDER:
         if kind in want and kind not in got:
-            return f"POST of a {kind} did not create it", f"{kind} is not listed after the POST ({statuses})"
+            return f"POST of {_a(kind)} did not create it", f"{kind} is not listed after the POST ({statuses})"
     for kind in CREATE_ORDER:
         if kind in want and got.get(kind) != want[kind]:
-            return (f"POST of a {kind} stored another number than the one sent",
+            return (f"POST of {_a(kind)} stored another number than the one sent",
                     f"{kind} reads back {got.get(kind)!r}, sent {want[kind]!r} ({statuses})")
     extra = sorted(set(got) - set(want))
     if extra:
-        return (f"set-up left a {extra[0]} the user should not hold",
+        return (f"set-up left {_a(extra[0])} the user should not hold",
                 f"{extra[0]} reads back {got[extra[0]]!r} ({statuses})")
     return "set-up did not reach the state it arranged", f"wanted {dict(want)}, reads back {dict(got)} ({statuses})"
+
+
+def _a(kind: str) -> str:
+    """``a mobile``, ``an office``, ``an alternateMobile``."""
+    return f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind}"

@@ -34,7 +34,7 @@ def test_a_delete_that_left_the_method_names_delete_not_its_status() -> None:
 
 def test_a_missing_create_and_a_wrong_number_are_told_apart() -> None:
     cause, _ = _setup_miss({}, {"office": "+1 5550002"}, {}, {"POST office": 201})
-    assert cause == "POST of a office did not create it"
+    assert cause == "POST of an office did not create it"
     cause, detail = _setup_miss({}, {"mobile": "+1 5550003x12"}, {"mobile": "+1 5550003"}, {"POST mobile": 201})
     assert cause == "POST of a mobile stored another number than the one sent"
     assert "'+1 5550003'" in detail and "'+1 5550003x12'" in detail  # values, not only the type names
