@@ -196,7 +196,8 @@ def test_the_cli_gate_passes_with_expectations_and_writes_a_template(
         tmp_path_factory: pytest.TempPathFactory) -> None:
     base = tmp_path_factory.mktemp("gate")
     template = base / "written.toml"
-    run = run_suite(base, "gated", "--emulator-fault", FAULT, "--expectations", str(EXAMPLE),
+    # --no-shrink: the gate judges the verdicts, not the counterexample (the faulty fixture's run shrinks)
+    run = run_suite(base, "gated", "--emulator-fault", FAULT, "--no-shrink", "--expectations", str(EXAMPLE),
                     "--write-expectations", str(template))
     assert run.proc.returncode == 0, run.proc.stdout[-2000:] + run.proc.stderr[-2000:]
     data = run.results
