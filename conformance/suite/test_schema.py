@@ -111,7 +111,12 @@ def arrange(target: Target, user: User, types: tuple[str, ...]) -> None:
         return
     _in_place.pop(user.id, None)
     held = target.numbers(user)
-    target.reset(user, {t: held.get(t) or fresh_number() for t in types})
+    want = {t: held.get(t) or fresh_number() for t in types}
+    if want != held and "alternateMobile" in want:
+        # replaced, not kept: a set-up that deletes the mobile (it may take the alternateMobile with it, an
+        # open choice) has deleted the alternateMobile first and creates it again after
+        want["alternateMobile"] = fresh_number()
+    target.reset(user, want)
     _in_place[user.id] = (target.client, types)
 
 
