@@ -248,6 +248,8 @@ class Emulator:
         ctx = await self.begin(request, "delete")
         assert ctx.user is not None
         self.methods.delete(ctx.user, request.path_params["method_id"])
+        if self.config.faulty(FaultName.DELETE_ANSWERS_200_WITH_BODY):
+            return json_response(200, {**self.context(request, ctx, entity=True), "deleted": True})
         return no_content()
 
     async def enable_sms(self, request: Request) -> Response:

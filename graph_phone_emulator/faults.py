@@ -68,6 +68,8 @@ class FaultName(enum.StrEnum):
     ENABLE_SMS_POLICY_IGNORED = "enable-sms-policy-ignored"
     ENABLE_REFUSAL_RESETS_STATE = "enable-refusal-resets-state"
     DELETED_STILL_LISTED = "deleted-still-listed"
+    DELETE_ANSWERS_200_WITH_BODY = "delete-answers-200-with-body"
+    FOREIGN_ODATA_TYPE_ACCEPTED = "foreign-odata-type-accepted"
     CREATE_RETURNS_200 = "create-returns-200"
     CREATE_REPLACES_OTHER_TYPES = "create-replaces-other-types"
     IDEMPOTENCY_BROKEN = "idempotency-broken"
@@ -164,6 +166,10 @@ _CATALOG: tuple[tuple[FaultName, str, tuple[str, ...]], ...] = (
     (FaultName.ENABLE_REFUSAL_RESETS_STATE, "a refused enableSmsSignIn still sets the mobile's state to notEnabled",
      ("sms-enable-preconditions",)),
     (FaultName.DELETED_STILL_LISTED, "DELETE answers 204 but the method stays listed", ("delete-204",)),
+    (FaultName.DELETE_ANSWERS_200_WITH_BODY, "DELETE deletes but answers 200 with a JSON body instead of 204",
+     ("delete-204",)),
+    (FaultName.FOREIGN_ODATA_TYPE_ACCEPTED, "a create or update body with any @odata.type (0, {}, "
+     "\"#microsoft.graph.emailAuthenticationMethod\") is accepted as a phone method", ("odata-type-foreign-rejected",)),
     (FaultName.CREATE_RETURNS_200, "create answers 200 instead of 201", ("create-201",)),
     (FaultName.CREATE_REPLACES_OTHER_TYPES, "creating a phone removes the user's other phone types",
      ("type-change-workflow",)),

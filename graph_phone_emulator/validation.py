@@ -8,6 +8,7 @@ from graph_phone_emulator.directory import OFFICE, PHONE_TYPES
 from graph_phone_emulator.errors import GraphError, bad_request
 from graph_phone_emulator.faults import FaultName
 from graph_phone_emulator.phone_format import classify_any, gray_label, normalise
+from graph_phone_emulator.render import ODATA_TYPE
 from graph_phone_emulator.settings import Settings
 
 WRITABLE = frozenset({"phoneNumber", "phoneType"})
@@ -38,9 +39,15 @@ class InvalidNumber(GraphError):
 def parse_phone_body(payload: dict[str, object], *, creating: bool, settings: Settings) -> PhoneInput:
     """Validate a create (``creating``) or update body and return its values, or raise a 400.
 
-    OData annotations (keys containing ``@``) are ignored; read-only and unknown properties are refused
-    (or ignored under ``property.<case> = "ignore"``).
+    OData annotations (keys containing ``@``) are ignored, but for ``@odata.type``: when present it must
+    name the phone method's own type (:data:`ODATA_TYPE`, the only value the project's description
+    allows; absent is fine). Read-only and unknown properties are refused (or ignored under
+    ``property.<case> = "ignore"``).
     """
+    if "@odata.type" in payload and payload["@odata.type"] != ODATA_TYPE \
+            and not settings.faulty(FaultName.FOREIGN_ODATA_TYPE_ACCEPTED):
+        raise bad_request(f"The @odata.type {payload['@odata.type']!r} is not compatible with the expected type "
+                          f"'{ODATA_TYPE.lstrip('#')}'.")
     present = {k for k in payload if "@" not in k}
     verb = "create" if creating else "update"
     read_only = sorted(present & READ_ONLY)

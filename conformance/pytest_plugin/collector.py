@@ -63,9 +63,12 @@ class ResultCollector:
             rec["message"] = _skip_reason(report)
         elif report.failed:
             text = report.longreprtext or ""
-            broken = any(m in text for m in BROKEN_MARKERS)
+            judged = props.get("verdict")
+            broken = judged == "broken" if judged else any(m in text for m in BROKEN_MARKERS)
             rec["outcome"] = "broken" if broken else ("error" if report.when != "call" else "failed")
-            rec["message"] = counterexample(text)
+            rec["message"] = props.get("counterexample") or counterexample(text)
+            if broken:
+                rec["cause"] = props.get("cause") or _first_line(rec["message"])
             rec.setdefault("failed_at_s", round(time.time() - self.started, 3))
             rec["curl"] = props.get("curl")
         elif report.when == "teardown" and rec["outcome"] in FAILED_OUTCOMES and props.get("curl"):
@@ -104,6 +107,7 @@ class ResultCollector:
         if faults:
             target["emulator_faults"] = faults
         tests = sorted(self.tests.values(), key=lambda t: t["nodeid"])
+        rules = rule_verdicts(tests, target["edition"])
         return {
             "schema_version": SCHEMA_VERSION,
             "started": _iso(self.started),
@@ -112,7 +116,8 @@ class ResultCollector:
             "target": target,
             "totals": _totals(tests),
             "requests": sum(t["requests"] for t in tests),
-            "rules": rule_verdicts(tests, target["edition"]),
+            "rules": rules,
+            "not_evaluated": not_evaluated(rules),
             "tests": tests,
             "observations": self.observations,
             "restore_failures": self.restore_failures,
@@ -140,6 +145,8 @@ def rule_verdicts(tests: list[dict[str, Any]], edition: str) -> dict[str, dict[s
         else:
             verdict = "not-run"
         failing = [t for t in ts if t["outcome"] in {"failed", "error", "broken"}]
+        if verdict == "fail":  # the rule's own failure, not a test of it that was not evaluated
+            failing = [t for t in failing if t["outcome"] != "broken"]
         out[rid] = {
             "verdict": verdict,
             "statement": rule.statement,
@@ -151,7 +158,31 @@ def rule_verdicts(tests: list[dict[str, Any]], edition: str) -> dict[str, dict[s
             "reproduce": failing[0].get("curl") if failing else None,
             "skip_reasons": sorted({t["message"] for t in ts if t["outcome"] == "skipped" and t["message"]}),
         }
+        if verdict == "broken":
+            out[rid]["cause"] = next(t.get("cause") for t in failing) or "not evaluated"
     return out
+
+
+def not_evaluated(rules: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rules not evaluated (BROKEN), grouped under their cause, the largest group first.
+
+    One defect that stops the suite's set-up shows as one line ("12 rules not evaluated: set-up:
+    DELETE of a mobile left it in place"), not as a failure of every rule.
+    """
+    groups: dict[str, list[str]] = defaultdict(list)
+    examples: dict[str, str | None] = {}
+    for rid, r in rules.items():
+        if r["verdict"] == "broken":
+            cause = r.get("cause") or "not evaluated"
+            groups[cause].append(rid)
+            examples.setdefault(cause, r.get("counterexample"))
+    return [{"cause": cause, "rules": rids, "example": examples[cause]}
+            for cause, rids in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+
+
+def _first_line(text: str | None) -> str:
+    lines = [ln for ln in (text or "").splitlines() if ln.strip()]
+    return lines[0].removeprefix("not evaluated: ")[:200] if lines else "not evaluated"
 
 
 def counterexample(text: str, limit: int = 40) -> str:

@@ -27,6 +27,7 @@ from conformance.pytest_plugin.settings import (
     profile_of,
     worker_index,
 )
+from conformance.pytest_plugin.verdicts import judge
 from conformance.safety import budget
 from conformance.safety.guarded import GuardedTarget
 from conformance.spec.rules import RULES
@@ -138,6 +139,50 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _function(item: pytest.Item) -> str:
     """The test function's name of an item (without its parametrized case)."""
     return item.name.split("[", 1)[0]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Judge a failed rule test where its exception is at hand: failed, or not evaluated and why.
+
+    The judgement and the counterexample (the assertion and the failing example's requests and
+    answers, from the target's tape) travel in the report's ``user_properties`` to the collector.
+    """
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if call.excinfo is None or call.excinfo.errisinstance(pytest.skip.Exception) or not _rules_of(item):
+        return
+    if call.when == "teardown" and "RestoreFailed" in call.excinfo.typename:
+        return
+    target = getattr(item, "funcargs", {}).get("target")
+    verdict = judge(call.excinfo.value, getattr(target, "tape", None), _rules_of(item))
+    report.user_properties += [("verdict", verdict.verdict), ("counterexample", verdict.message)]
+    if verdict.cause:
+        report.user_properties.append(("cause", verdict.cause))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Under ``--exitfirst`` / ``--maxfail``, a rule not evaluated does not count as a failure.
+
+    The kill matrix stops a fault's run at its first failure: a set-up the fault breaks must not end
+    the run before the rule that owns the defect has failed.
+    """
+    session = _SESSION.get("session")
+    if (session is None or not report.failed or not session.config.option.maxfail
+            or dict(report.user_properties).get("verdict") != "broken"):
+        return
+    session.testsfailed = max(0, session.testsfailed - 1)
+    if session.testsfailed < session.config.option.maxfail and hasattr(session, "_shouldfail"):
+        session._shouldfail = False  # the public setter refuses to unset what it just set
+
+
+_SESSION: dict[str, pytest.Session] = {}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Remember the session (for :func:`pytest_runtest_logreport`)."""
+    _SESSION["session"] = session
 
 
 @pytest.fixture(scope="session")

@@ -68,6 +68,8 @@ def configure_hypothesis(config: pytest.Config) -> None:
         database=None,
         suppress_health_check=_HEALTH,
         print_blob=False,
+        # one failure per test, the one replayed last: its requests are the counterexample's (never a group)
+        report_multiple_bugs=False,
         # the smoke plan is a short, fixed list of requests: never shrink there (it would send more)
         phases=_phases(config.getoption("--no-shrink") or smoke or _budget_plan),
     )

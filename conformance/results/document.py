@@ -54,6 +54,7 @@ class RuleVerdict(TypedDict):
     counterexample: str | None
     reproduce: str | None
     skip_reasons: list[str]
+    cause: NotRequired[str]
     expectation: NotRequired[dict[str, Any]]
 
 
@@ -67,7 +68,16 @@ class TestRecord(TypedDict):
     message: str | None
     requests: int
     failed_at_s: NotRequired[float]
+    cause: NotRequired[str]
     curl: NotRequired[str | None]
+
+
+class NotEvaluated(TypedDict):
+    """``not_evaluated[]``: the rules one cause kept from being evaluated (verdict ``broken``)."""
+
+    cause: str
+    rules: list[str]
+    example: NotRequired[str | None]
 
 
 class ResultsDocument(TypedDict):
@@ -83,6 +93,7 @@ class ResultsDocument(TypedDict):
     rules: dict[str, RuleVerdict]
     tests: list[TestRecord]
     observations: list[dict[str, Any]]
+    not_evaluated: NotRequired[list[NotEvaluated]]
     restore_failures: NotRequired[list[dict[str, Any]]]
     expectations: NotRequired[dict[str, Any]]
 

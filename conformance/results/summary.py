@@ -28,6 +28,33 @@ def verdict_label(rid: str, verdict: str, unproven: Collection[str] = ()) -> str
     return f"{shown} · {SYMBOL['unproven']}" if rid in unproven else shown
 
 
+def not_evaluated_groups(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """``not_evaluated`` of a document, or the same grouping rebuilt from its broken rules (older documents)."""
+    groups = data.get("not_evaluated")
+    if isinstance(groups, list):
+        return groups
+    by_cause: dict[str, list[str]] = {}
+    for rid, r in data.get("rules", {}).items():
+        if r.get("verdict") == "broken":
+            by_cause.setdefault(r.get("cause") or "not evaluated", []).append(rid)
+    return [{"cause": c, "rules": rids} for c, rids in sorted(by_cause.items(), key=lambda kv: -len(kv[1]))]
+
+
+def not_evaluated_lines(data: dict[str, Any]) -> list[str]:
+    """The causes that kept rules from being evaluated, one line each, before anything else."""
+    groups = not_evaluated_groups(data)
+    if not groups:
+        return []
+    total = sum(len(g["rules"]) for g in groups)
+    lines = [f"## {total} rule{'s' if total != 1 else ''} not evaluated ({len(groups)} "
+             f"cause{'s' if len(groups) != 1 else ''})", ""]
+    for g in groups:
+        n = len(g["rules"])
+        shown = ", ".join(f"`{r}`" for r in g["rules"][:8]) + (f" and {n - 8} more" if n > 8 else "")
+        lines.append(f"- **{n} rule{'s' if n != 1 else ''} not evaluated: {g['cause']}** ({shown})")
+    return [*lines, ""]
+
+
 def render_summary(data: dict[str, Any], unproven: Collection[str] = ()) -> str:
     """The markdown summary: verdicts, failures with counterexamples, gray-zone observations.
 
@@ -43,6 +70,11 @@ def render_summary(data: dict[str, Any], unproven: Collection[str] = ()) -> str:
         f"{data['duration_s']:.1f} s.",
         "",
     ]
+    fails = [rid for rid, r in data["rules"].items() if r["verdict"] == "fail"]
+    if fails:
+        lines += [f"**{len(fails)} rule{'s' if len(fails) != 1 else ''} failed:** "
+                  + ", ".join(f"`{r}`" for r in fails) + " (details under Failures)", ""]
+    lines += not_evaluated_lines(data)
     restore = data.get("restore_failures") or []
     if restore:
         lines += ["## RESTORE FAILED", "", "A test user may not be as the run found them (exit 5). The verdicts "
@@ -55,15 +87,22 @@ def render_summary(data: dict[str, Any], unproven: Collection[str] = ()) -> str:
     for rid, r in data["rules"].items():
         shown = verdict_label(rid, r["verdict"], unproven)
         lines.append(f"| {shown} | `{rid}` | {r['severity']} | {r['statement']} |")
-    failing = {rid: r for rid, r in data["rules"].items() if r["verdict"] in {"fail", "broken"}}
+    failing = {rid: r for rid, r in data["rules"].items() if r["verdict"] == "fail"}
     if failing:
         lines += ["", "## Failures", ""]
         for rid, r in failing.items():
-            lines += [f"### `{rid}` ({r['verdict']})", "", f"Source: {r['source']}", "", "```",
-                      (r.get("counterexample") or "").strip(), "```"]
+            lines += [f"### `{rid}` ({r['verdict']})", "", f"Rule: {r['statement']}", "", f"Source: {r['source']}",
+                      "", "```", (r.get("counterexample") or "").strip(), "```"]
             if r.get("reproduce"):
                 lines += ["", "Reproduce:", "", "```", r["reproduce"], "```"]
             lines.append("")
+    groups = not_evaluated_groups(data)
+    if groups:
+        lines += ["", "## Not evaluated", ""]
+        for g in groups:
+            lines += [f"### {g['cause']}", "", "Rules: " + ", ".join(f"`{r}`" for r in g["rules"]), ""]
+            if g.get("example"):
+                lines += ["```", str(g["example"]).strip(), "```", ""]
     expected = {rid: r for rid, r in data["rules"].items() if r["verdict"] == "expected-fail"}
     if expected:
         lines += ["", "## Expected failures", ""]

@@ -61,6 +61,12 @@ _RULES = (
     # -- types and ids ---------------------------------------------------------------------------
     Rule("phone-type-unknown-rejected", "A phoneType other than mobile, alternateMobile or office is rejected and nothing changes.",
          SEED + ": 'Possible values are: mobile, alternateMobile, or office'", "create", "phone type", "critical"),
+    Rule("odata-type-foreign-rejected",
+         "A create or update body whose @odata.type is not a string or names another type is rejected and changes "
+         "nothing; the phone method's own @odata.type, or none, is accepted.",
+         "facts §1 (@odata.type optional) [inf]; OData JSON Format 4.01 §4.5.3 (a type annotation names the "
+         "expected type or a derived one); conformance/spec/openapi/phone-methods.yaml (odataTypeOfPhoneMethod)",
+         "create", "phone type", "normal"),
     Rule("id-type-mapping", "Each phone type lives under its fixed phoneMethodId.",
          SEED + ": 'The value of phoneMethodId corresponding to the phoneType ...'", "get", "ids", "blocker"),
     Rule("method-absent-404", "Reading, updating or deleting a method the user does not have answers 404 and creates nothing.",

@@ -30,6 +30,7 @@ def _count_requests(target: Target, request: pytest.FixtureRequest) -> Iterator[
     """
     before = target.client.requests_sent
     target.client.last_probe = None
+    target.tape.begin_test()
     yield
     request.node.user_properties.append(("requests", target.client.requests_sent - before))
     probe = target.client.last_probe or (target.client.exchanges[-1] if target.client.exchanges else None)

@@ -15,6 +15,7 @@ from conformance.testing import (
     expect_number,
     expect_rejected,
     expect_status,
+    expect_success,
     fresh_number,
     snapshot,
     suite_settings,
@@ -127,9 +128,9 @@ def test_type_is_changed_by_adding_the_new_and_deleting_the_old(target: Target, 
     target.reset(user, start)
     prefix, token = GraphClient.user_prefix("id", user), target.admin_token()
     r = target.client.create(prefix, {"phoneNumber": number, "phoneType": new}, token)
-    expect_status(r, 201, f"adding the number as {new}")
+    expect_success(r, f"adding the number as {new}", "create-201")
     r = target.client.delete(prefix, PHONE_METHOD_IDS[old], token)
-    expect_status(r, 204, f"deleting the old {old}")
+    expect_success(r, f"deleting the old {old}", "delete-204")
     got = target.numbers(user)
     want = {k: v for k, v in start.items() if k != old} | {new: number}
     assert got == want, f"after the type-change workflow {user.key} holds {got}, expected {want}"

@@ -30,15 +30,33 @@ from conformance.target.auth.providers import ADMIN_CONTEXT, SELF_CONTEXT, Token
 from conformance.target.client import PHONE_METHODS, GraphClient, Limits, RetryPolicy, TargetBroken
 from conformance.target.numbers import fresh_number
 from conformance.target.profile import ROLES, TargetProfile, User
+from conformance.target.tape import Tape, exchange_of
 from strategies.methods import PHONE_METHOD_IDS, TYPE_FOR_ID
 from strategies.permissions import PermissionContext
 
+SETUP_OWNERS = {"DELETE": "delete-204", "POST": "create-201"}
+"""The rule that claims a set-up step's effect (a DELETE removes the method, a POST creates it as sent)."""
 CREATE_ORDER = ("mobile", "alternateMobile", "office")
 DELETE_ORDER = ("alternateMobile", "office", "mobile")
 
 
 class SetupFailed(AssertionError):
-    """The suite could not bring a user to the state a test starts from."""
+    """The suite could not bring a user to the state a test starts from, or could not read it back.
+
+    The test's rule is then *not evaluated* (BROKEN), never failed: a set-up judges itself by the state
+    it reads back, and the status of each set-up request is the business of the rule that claims it
+    (``delete-204``, ``create-201``, ``list-200``). ``cause`` names what went wrong without naming
+    the user (``DELETE of a mobile left it in place``), so that the report can group the rules that
+    one cause kept from being evaluated; the message adds the particulars.
+    """
+
+    def __init__(self, cause: str, detail: str = "", owner: str | None = None) -> None:
+        super().__init__(f"{cause}: {detail}" if detail else cause)
+        self.cause = cause
+        self.detail = detail
+        self.owner = owner
+        """The rule whose own claim the set-up saw broken (``delete-204`` for a DELETE that left the method):
+        that rule fails for it; every other rule is not evaluated."""
 
 
 class RoleMissing(LookupError):
@@ -78,6 +96,13 @@ class Target:
         self.client.track_numbers = profile.kind == "tenant"
         if profile.consistency_timeout_s > 0:
             self.client.write_observers.append(self._expect_write)
+        self.tape = Tape()
+        self.client.session.hooks["response"].append(self._on_response)
+
+    def _on_response(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        """Put every answer the session gets on the tape (the client's and schemathesis's requests alike),
+        marked as set-up when the client sent it inside :meth:`GraphClient.setup`."""
+        self.tape.record(exchange_of(response), setup=self.client._setup_depth > 0)
 
     # -- users and tokens -------------------------------------------------------------------------
     def user(self, role: str) -> User:
@@ -162,10 +187,13 @@ class Target:
             except GuardRefusal as exc:  # a hostile nextLink the guard would not send
                 raise TargetBroken(f"reading {user.key}'s phone methods: the next page's link was refused ({exc}); "
                                    "nothing is written to this user") from None
-            if response.status_code != 200:
-                raise SetupFailed(f"reading {user.key}'s phone methods as admin answered {response.status_code}")
+            if not 200 <= response.status_code < 300:
+                raise SetupFailed(f"the administrator's list of a user's phone methods answered {response.status_code}",
+                                  f"GET of {user.key}'s phone methods", owner="list-200")
             body = _json_object(response)
-            page = _value_list(body)
+            # read tolerantly (the envelope is list-200's business), but a bare list carries no nextLink: where a
+            # journal keeps people's phones safe, a list that may be partial is broken
+            page = _value_list(body, bare_ok=not self.profile.journal)
             if page is None:
                 # what the user holds is unknown: no write may go to them (nor a journal entry be trusted)
                 raise TargetBroken(f"reading {user.key}'s phone methods: the answer is not "
@@ -213,7 +241,12 @@ class Target:
         return {t: str(item.get("phoneNumber")) for t, item in self.state(user).items()}
 
     def reset(self, user: User, want: Mapping[str, str] | None = None) -> None:
-        """Bring ``user`` to exactly ``want`` (type -> number) by deleting and creating, in allowed order."""
+        """Bring ``user`` to exactly ``want`` (type -> number) by deleting and creating, in allowed order.
+
+        Judged by reading the state back, never by the statuses of the set-up's requests (another rule
+        owns each of them): :class:`SetupFailed` names the step whose effect is missing.
+        """
+        self.tape.arranging(user.id)
         with self.client.setup():
             self._reset(user, want)
 
@@ -234,21 +267,21 @@ class Target:
         current = self.numbers(user)
         if current == want:
             return
+        before = dict(current)
+        sent: dict[str, int] = {}
         for kind in DELETE_ORDER:
             if kind in current and (kind not in want or current[kind] != want[kind]
                                     or (kind == "mobile" and "alternateMobile" in current)):
-                r = self.client.delete(prefix, PHONE_METHOD_IDS[kind], token)
-                if r.status_code != 204:
-                    raise SetupFailed(f"setup: deleting {user.key}'s {kind} answered {r.status_code}")
+                sent[f"DELETE {kind}"] = self.client.delete(prefix, PHONE_METHOD_IDS[kind], token).status_code
                 current.pop(kind)
         for kind in CREATE_ORDER:
             if kind in want and kind not in current:
                 r = self.client.create(prefix, {"phoneNumber": want[kind], "phoneType": kind}, token)
-                if r.status_code not in (200, 201):
-                    raise SetupFailed(f"setup: creating {user.key}'s {kind} answered {r.status_code}")
+                sent[f"POST {kind}"] = r.status_code
         got = self.numbers(user)
         if got != want:
-            raise SetupFailed(f"setup: {user.key} should hold {sorted(want)} but holds {sorted(got)}")
+            cause, detail = _setup_miss(before, want, got, sent)
+            raise SetupFailed(cause, f"{user.key}: {detail}", owner=SETUP_OWNERS.get(cause.split(" ", 1)[0]))
 
     # -- restores ---------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -284,9 +317,10 @@ def _json_object(response: requests.Response) -> Any:
         return None
 
 
-def _value_list(body: Any) -> list[dict[str, Any]] | None:
-    """The ``value`` list of a list answer's body when it is ``{"value": [ {...}, ... ]}``, else ``None``."""
-    items = body.get("value") if isinstance(body, dict) else None
+def _value_list(body: Any, *, bare_ok: bool = False) -> list[dict[str, Any]] | None:
+    """The methods of a list answer's body: ``{"value": [ {...}, ... ]}`` or, where ``bare_ok``, a bare list of
+    objects read tolerantly (the envelope is the business of ``list-200``); ``None`` when neither."""
+    items = body if bare_ok and isinstance(body, list) else body.get("value") if isinstance(body, dict) else None
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         return None
     return items
@@ -348,3 +382,32 @@ def _shows(state: Mapping[str, Mapping[str, Any]], wants: Mapping[str, str | Non
         elif kind not in state or _DIGITS.sub("", str(state[kind].get("phoneNumber"))) != _DIGITS.sub("", number):
             return False
     return True
+
+
+def _setup_miss(before: Mapping[str, str], want: Mapping[str, str], got: Mapping[str, str],
+                sent: Mapping[str, int]) -> tuple[str, str]:
+    """What a set-up that read back ``got`` instead of ``want`` failed to do: a cause that names no user
+    (for grouping) and the particulars (numbers, and the statuses the set-up's requests answered)."""
+    statuses = ", ".join(f"{k} answered {v}" for k, v in sent.items()) or "nothing was sent"
+    for kind in DELETE_ORDER:  # a method that should have gone and still holds its old number
+        if (f"DELETE {kind}" in sent and kind in got and got[kind] == before.get(kind)
+                and got[kind] != want.get(kind)):
+            return (f"DELETE of {_a(kind)} left it in place",
+                    f"{kind} still reads back {got[kind]!r} ({statuses})")
+    for kind in CREATE_ORDER:
+        if kind in want and kind not in got:
+            return f"POST of {_a(kind)} did not create it", f"{kind} is not listed after the POST ({statuses})"
+    for kind in CREATE_ORDER:
+        if kind in want and got.get(kind) != want[kind]:
+            return (f"POST of {_a(kind)} stored another number than the one sent",
+                    f"{kind} reads back {got.get(kind)!r}, sent {want[kind]!r} ({statuses})")
+    extra = sorted(set(got) - set(want))
+    if extra:
+        return (f"set-up left {_a(extra[0])} the user should not hold",
+                f"{extra[0]} reads back {got[extra[0]]!r} ({statuses})")
+    return "set-up did not reach the state it arranged", f"wanted {dict(want)}, reads back {dict(got)} ({statuses})"
+
+
+def _a(kind: str) -> str:
+    """``a mobile``, ``an office``, ``an alternateMobile``."""
+    return f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind}"

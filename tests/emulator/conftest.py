@@ -141,27 +141,68 @@ def mint_token() -> Any:
     return mint
 
 
-def _emulators() -> Iterator[Any]:
-    """Yield a factory ``start(profile=PROFILE, **overrides) -> Api``; stop every emulator it started
-    afterwards and assert none of them hit an unexpected exception (a genuine 500)."""
-    started: list[RunningEmulator] = []
+_IDLE: dict[str, list[RunningEmulator]] = {}
+"""Started emulators no test holds, by profile: lent again, switched in place to a fresh state."""
+
+
+def _acquire(profile: str | Path | None, overrides: dict[str, object]) -> RunningEmulator:
+    """An emulator serving ``profile`` under ``overrides`` with fresh state: an idle one switched in place
+    (``RunningEmulator.reset``, which test_reset.py shows answers like a fresh start), else a new one."""
+    idle = _IDLE.setdefault(str(profile), [])
+    while idle:
+        running = idle.pop()
+        if not running.running:
+            continue
+        try:
+            running.reset(overrides)
+        except BaseException:
+            idle.append(running)  # it keeps serving its previous configuration
+            raise
+        return running
+    return start_in_thread(profile, overrides=overrides)
+
+
+def _emulators(*, reuse: bool = True) -> Iterator[Any]:
+    """Yield a factory ``start(profile=PROFILE, **overrides) -> Api``; afterwards assert none of the
+    emulators it lent hit an unexpected exception (a genuine 500), and give them back (``reuse``) or stop them."""
+    started: list[tuple[str, RunningEmulator]] = []
 
     def _start(profile: str | Path | None = PROFILE, **overrides: object) -> Api:
-        running = start_in_thread(profile, overrides=overrides)
-        started.append(running)
+        running = _acquire(profile, overrides) if reuse else start_in_thread(profile, overrides=overrides)
+        started.append((str(profile), running))
         return Api(running)
 
     yield _start
-    for running in started:
-        running.stop(wait=False)
-    crashed = {r.base_url: r.emulator.server_errors.count for r in started if r.emulator.server_errors.count}
+    crashed = {r.base_url: r.emulator.server_errors.count for _, r in started if r.emulator.server_errors.count}
+    for key, running in started:
+        if reuse and not crashed and running.running:
+            _IDLE.setdefault(key, []).append(running)
+        else:
+            running.stop(wait=False)
     assert not crashed, f"genuine 500s (unexpected exceptions) in {crashed}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_idle_emulators() -> Iterator[None]:
+    """Stop the lent-out emulators' pool at the end of the session."""
+    yield
+    for idle in _IDLE.values():
+        for running in idle:
+            running.stop(wait=False)
+    _IDLE.clear()
 
 
 @pytest.fixture
 def start() -> Iterator[Any]:
-    """Factory: ``start(profile=PROFILE, **overrides) -> Api`` on a fresh emulator, stopped after the test."""
+    """Factory: ``start(profile=PROFILE, **overrides) -> Api`` on an emulator with fresh state for this test
+    (a pooled one switched in place, or a new one)."""
     yield from _emulators()
+
+
+@pytest.fixture
+def fresh_start() -> Iterator[Any]:
+    """Like ``start``, but every emulator is newly started and stopped after the test (for test_reset.py)."""
+    yield from _emulators(reuse=False)
 
 
 @pytest.fixture(scope="module")

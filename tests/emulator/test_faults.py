@@ -151,6 +151,12 @@ PROBES: dict[FaultName, tuple[dict[str, object], Probe]] = {
     FaultName.ENABLE_REFUSAL_RESETS_STATE: ({}, lambda api, mint: (
         status(api.enable("dana1", MOBILE_ID)), api.phones("dana1")["mobile"]["smsSignInState"])),
     FaultName.DELETED_STILL_LISTED: ({}, types_after(lambda api: api.delete("carol", OFFICE_ID), "carol")),
+    FaultName.DELETE_ANSWERS_200_WITH_BODY: ({}, lambda api, mint: (
+        status(api.delete("carol", OFFICE_ID)), "office" in api.phones("carol"))),
+    FaultName.FOREIGN_ODATA_TYPE_ACCEPTED: ({}, lambda api, mint: (
+        status(api.create("adele", {**office(), "@odata.type": "#microsoft.graph.emailAuthenticationMethod"})),
+        status(api.patch("carol", MOBILE_ID, {"@odata.type": 0, "phoneNumber": NEW})),
+        "office" in api.phones("adele"))),
     FaultName.CREATE_RETURNS_200: ({}, lambda api, mint: status(api.create("adele", office()))),
     FaultName.CREATE_REPLACES_OTHER_TYPES: ({}, types_after(lambda api: api.create("alex", office()), "alex")),
     FaultName.IDEMPOTENCY_BROKEN: ({}, idempotent_patch),

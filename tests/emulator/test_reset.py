@@ -23,7 +23,7 @@ def switched() -> Any:
 
 
 @pytest.mark.parametrize("name", sorted(FaultName))
-def test_a_switched_emulator_answers_like_a_fresh_one(start: Any, switched: Any, mint_token: Any,
+def test_a_switched_emulator_answers_like_a_fresh_one(fresh_start: Any, switched: Any, mint_token: Any,
                                                       name: FaultName) -> None:
     """For every fault: the probe sees the same on a reset emulator as on one started with the fault."""
     overrides, probe = PROBES[name]
@@ -31,12 +31,12 @@ def test_a_switched_emulator_answers_like_a_fresh_one(start: Any, switched: Any,
     def seen(api: Any) -> str:  # what the probe saw, the emulator's own port left out
         return repr(probe(api, mint_token)).replace(f":{api.running.port}/", ":PORT/")
 
-    fresh = seen(start(**overrides, faults=[name]))
+    fresh = seen(fresh_start(**overrides, faults=[name]))
     switched.running.reset({**overrides, "faults": [name]})
     assert switched.running.config.faults == {name}
     assert seen(switched) == fresh
     switched.running.reset(overrides)
-    assert seen(switched) == seen(start(**overrides))
+    assert seen(switched) == seen(fresh_start(**overrides))
 
 
 def test_reset_brings_back_the_profile_state(switched: Any) -> None:

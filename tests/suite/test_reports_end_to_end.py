@@ -90,7 +90,9 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> Run:
 
 @pytest.fixture(scope="module")
 def faulty(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    run = run_suite(tmp_path_factory.mktemp("e2e"), "fault", "--emulator-fault", FAULT)
+    # --no-shrink: what these tests read (reports, attachments, tokens, the compare) is there either way;
+    # shrinking costs 900 requests here, and a shrinking failed run is test_masking_channels' stop-hook run
+    run = run_suite(tmp_path_factory.mktemp("e2e"), "fault", "--emulator-fault", FAULT, "--no-shrink")
     assert run.proc.returncode == 1, f"the seeded fault was not caught:\n{run.proc.stdout[-3000:]}"
     return run
 
@@ -196,7 +198,8 @@ def test_the_cli_gate_passes_with_expectations_and_writes_a_template(
         tmp_path_factory: pytest.TempPathFactory) -> None:
     base = tmp_path_factory.mktemp("gate")
     template = base / "written.toml"
-    run = run_suite(base, "gated", "--emulator-fault", FAULT, "--expectations", str(EXAMPLE),
+    # --no-shrink: the gate judges the verdicts, not the counterexample
+    run = run_suite(base, "gated", "--emulator-fault", FAULT, "--no-shrink", "--expectations", str(EXAMPLE),
                     "--write-expectations", str(template))
     assert run.proc.returncode == 0, run.proc.stdout[-2000:] + run.proc.stderr[-2000:]
     data = run.results

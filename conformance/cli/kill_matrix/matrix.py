@@ -24,6 +24,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -53,6 +54,7 @@ class Outcome:
     seconds: float
     failed_rules: list[str] = field(default_factory=list)
     counterexample: str | None = None
+    not_evaluated_rules: list[str] = field(default_factory=list)
     claimed_rules: list[str] = field(default_factory=list)
     description: str = ""
     time_to_kill_s: float | None = None
@@ -84,6 +86,7 @@ def _outcome(name: str, extra: list[str], exit_code: int, seconds: float, out: P
         data = json.loads(results.read_text())
         failing = [rid for rid, r in data["rules"].items() if r["verdict"] == "fail"]
         outcome.failed_rules = failing
+        outcome.not_evaluated_rules = [rid for rid, r in data["rules"].items() if r["verdict"] == "broken"]
         if failing:
             outcome.counterexample = data["rules"][failing[0]].get("counterexample")
         kills = [t["failed_at_s"] for t in data["tests"] if t.get("failed_at_s") is not None]
@@ -209,7 +212,25 @@ def build_report(outcomes: list[Outcome], *, all_faults: bool, seconds: float,
         "survived": [f["name"] for f in faults if not f["killed"]],
         "rules": {rid: sorted(ks) for rid, ks in killers.items()},
         "unproven_rules": sorted(rid for rid, ks in killers.items() if not ks) if all_faults and attribute else [],
+        "blame": blame(faults) if attribute else None,
     }
+
+
+def blame(faults: list[dict[str, Any]]) -> dict[str, Any]:
+    """How many rules one seeded defect fails (and leaves not evaluated): median and worst over the faults.
+
+    A sharp suite blames one defect on few rules: its own and the schema's; a set-up step that cannot
+    arrange its state leaves rules not evaluated rather than failing them.
+    """
+    if not faults:
+        return {"faults": 0}
+    failed = sorted(len(f["failed_rules"]) for f in faults)
+    broken = sorted(len(f.get("not_evaluated_rules") or []) for f in faults)
+    worst = max(faults, key=lambda f: (len(f["failed_rules"]), f["name"]))
+    return {"faults": len(faults), "failed_median": statistics.median(failed), "failed_worst": failed[-1],
+            "failed_worst_fault": worst["name"], "not_evaluated_median": statistics.median(broken),
+            "not_evaluated_worst": broken[-1], "beyond_claimed_median": statistics.median(
+                sorted(len(set(f["failed_rules"]) - set(f["claimed_rules"])) for f in faults))}
 
 
 def write_report(results_dir: Path, report: dict[str, Any]) -> None:
@@ -237,13 +258,20 @@ def render_markdown(report: dict[str, Any]) -> str:
               f"{c['exit_code']} | {', '.join(c['failed_rules']) or '-'} | {c['seconds']} |" for c in report["clean"]]
     lines += ["", "## Faults", ""]
     failed = "rules that failed" if attribute else "rule that failed first"
-    lines += ["", f"| fault | verdict | {failed} | claimed rule caught | time to kill (s) | run (s) |",
-              "|---|---|---|---|---|---|"]
+    lines += ["", f"| fault | verdict | {failed} | not evaluated | claimed rule caught | time to kill (s) | run (s) |",
+              "|---|---|---|---|---|---|---|"]
     for f in report["faults"]:
         verdict = "killed" if f["killed"] else "SURVIVED"
         caught = "yes" if f["claimed_caught"] else "no"
-        lines.append(f"| `{f['name']}` | {verdict} | {', '.join(f['failed_rules']) or '-'} | {caught} "
+        lines.append(f"| `{f['name']}` | {verdict} | {', '.join(f['failed_rules']) or '-'} "
+                     f"| {len(f.get('not_evaluated_rules') or []) or '-'} | {caught} "
                      f"| {f['time_to_kill_s'] if f['time_to_kill_s'] is not None else '-'} | {f['seconds']} |")
+    b = report.get("blame")
+    if b and b.get("faults"):
+        lines += ["", f"Blame: one fault fails {b['failed_median']:g} rules at the median, {b['failed_worst']} "
+                  f"at worst (`{b['failed_worst_fault']}`); {b['beyond_claimed_median']:g} beyond its claimed "
+                  f"rules at the median; not evaluated: {b['not_evaluated_median']:g} at the median, "
+                  f"{b['not_evaluated_worst']} at worst."]
     if report["unproven_rules"]:
         lines += ["", "Unproven rules (no fault breaks them): " + ", ".join(f"`{r}`" for r in report["unproven_rules"])]
     if report.get("budget_plan"):
