@@ -29,16 +29,31 @@ TokenKind = Literal[
     "bad_signature",
     "wrong_audience",
     "personal_account",
+    "unsigned",
+    "no_exp",
+    "audience_lookalike_host",
+    "audience_lookalike_path",
 ]
 """How the caller authenticates. ``none``: no Authorization header; ``empty``: ``Bearer`` with an empty
 token. ``malformed``, ``expired``, ``not_yet_valid`` (``nbf`` in the future), ``bad_signature``,
 ``wrong_audience``: a delegated token broken that way. ``personal_account``: a delegated token of a
-personal Microsoft account (tenant ``9188040d-...``)."""
+personal Microsoft account (tenant ``9188040d-...``). The RFC 8725 (JWT best current practice) cases:
+``unsigned`` (``alg: none``, no signature), ``no_exp`` (no ``exp`` claim), ``audience_lookalike_host``
+and ``audience_lookalike_path`` (an audience that extends Graph's URI:
+``https://graph.microsoft.com.evil.example``, ``https://graph.microsoft.com/extra``)."""
 
-Addressee = Literal["me", "self_id", "self_upn", "ordinary_target", "privileged_target"]
+Addressee = Literal["me", "self_id", "self_upn", "ordinary_target", "privileged_target", "privileged_auth_admin"]
 """Whose phone methods a request addresses: ``/me``; ``/users/{caller oid}``; ``/users/{caller upn}``;
 another user with no admin role; another user holding an admin role an Authentication Administrator
-may not manage. The last two are the profile roles (``[roles]``) of the users that stand for them."""
+may not manage; a Privileged Authentication Administrator (a privileged admin). The last three are the
+profile roles (``[roles]``) of the users that stand for them."""
+
+ADDRESS_FORMS: Final = ("id", "upn", "upn-upper", "upn-encoded", "users-key")
+"""How ``/users/{x}`` names a user: object id, UPN as written, UPN in another case, UPN with ``@`` as
+``%40``, and the OData key form ``/users('upn')`` (facts §1, §7)."""
+
+UPN_FORMS: Final = ADDRESS_FORMS[1:]
+"""The address forms that name a user by UPN."""
 
 TOKEN_KINDS: Final[tuple[TokenKind, ...]] = get_args(TokenKind)
 """Every token kind, valid ones first."""
@@ -47,7 +62,8 @@ ADDRESSEES: Final[tuple[Addressee, ...]] = get_args(Addressee)
 """Every addressee, the caller itself first."""
 
 BROKEN_TOKEN_KINDS: Final[tuple[TokenKind, ...]] = ("malformed", "expired", "not_yet_valid", "bad_signature",
-                                                     "wrong_audience")
+                                                     "wrong_audience", "unsigned", "no_exp",
+                                                     "audience_lookalike_host", "audience_lookalike_path")
 """Token kinds that are delegated tokens invalid for Graph (401 whatever they claim)."""
 
 DELEGATED_FAMILIES: Final = ("UserAuthenticationMethod", "UserAuthMethod-Phone")
@@ -146,6 +162,10 @@ _TOKEN_KIND_WEIGHTS: Final[dict[TokenKind, int]] = {
     "bad_signature": 1,
     "wrong_audience": 1,
     "personal_account": 1,
+    "unsigned": 1,
+    "no_exp": 1,
+    "audience_lookalike_host": 1,
+    "audience_lookalike_path": 1,
 }
 
 _ADMIN_ROLES: Final = (

@@ -54,8 +54,13 @@ def test_constants() -> None:
         "bad_signature",
         "wrong_audience",
         "personal_account",
+        "unsigned",
+        "no_exp",
+        "audience_lookalike_host",
+        "audience_lookalike_path",
     }
-    assert set(ADDRESSEES) == {"me", "self_id", "self_upn", "ordinary_target", "privileged_target"}
+    assert set(ADDRESSEES) == {"me", "self_id", "self_upn", "ordinary_target", "privileged_target",
+                               "privileged_auth_admin"}
 
 
 @SETTINGS
