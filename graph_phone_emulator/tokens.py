@@ -101,7 +101,8 @@ class TokenVerifier:
             raise MalformedToken("IDX14100: JWT is not well formed, there are no dots (.) or too many.")
         try:
             if self._accept_unsigned and _algorithm(token) == "none":
-                claims = jwt.decode(token, options={**self._options, "verify_signature": False})
+                claims = jwt.decode(token, options={**self._options, "verify_signature": False},
+                                    audience=list(AUDIENCES))
             else:
                 claims = jwt.decode(token, self._secret, algorithms=["HS256"], audience=list(AUDIENCES),
                                     options=self._options)

@@ -8,7 +8,8 @@ Scopes and roles are from facts §4 (both permission families, the 15 directory 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final, Literal, get_args
@@ -241,3 +242,28 @@ def permission_contexts(
     kinds = check_choices("token_kinds", token_kinds, TOKEN_KINDS, what="token kind")
     chosen = check_choices("addressees", addressees, ADDRESSEES, what="addressee")
     return _contexts(kinds, chosen)  # type: ignore[arg-type]
+
+
+def pairwise_rows(factors: Sequence[tuple[str, Sequence[str]]],
+                  required: Sequence[dict[str, str]] = ()) -> list[dict[str, str]]:
+    """Rows (factor -> value) in which every pair of values of two factors appears at least once.
+
+    ``required`` rows come first (combinations that must run whatever the pairs need); then, greedy and
+    deterministic, each new row is the first combination that covers the most pairs not yet covered.
+    Small factor sets only (it walks their whole product).
+    """
+    names = [name for name, _ in factors]
+    combos = list(itertools.product(*(values for _, values in factors)))
+
+    def pairs(row: tuple[str, ...]) -> set[tuple[int, str, int, str]]:
+        return {(i, row[i], j, row[j]) for i, j in itertools.combinations(range(len(row)), 2)}
+
+    uncovered = set().union(*(pairs(c) for c in combos))
+    rows: list[tuple[str, ...]] = [tuple(r[n] for n in names) for r in required]
+    for row in rows:
+        uncovered -= pairs(row)
+    while uncovered:
+        best = max(combos, key=lambda c: len(pairs(c) & uncovered))
+        rows.append(best)
+        uncovered -= pairs(best)
+    return [dict(zip(names, row, strict=True)) for row in rows]
