@@ -121,8 +121,6 @@ class PhoneMethods:
                 raise bad_request("phoneType must not be sent when updating.")
             number, state = old.number, old.sms_state
             changed_number = values.has_number and values.number != old.number
-            if values.sms_state is not None and faulty(FaultName.READ_ONLY_STATE_APPLIED):
-                state = values.sms_state
             if values.has_number:
                 if values.number == old.number and faulty(FaultName.IDEMPOTENCY_BROKEN):
                     raise GraphError(409, "conflict", "The phone method already has this number.")
@@ -130,6 +128,8 @@ class PhoneMethods:
                     number = values.number
                     if not faulty(FaultName.SMS_STATE_NOT_RECALCULATED):
                         state = self._state(user, slot, number)
+            if values.sms_state is not None and faulty(FaultName.READ_ONLY_STATE_APPLIED):
+                state = values.sms_state
             new = Phone(number, phone_type, old.method_id, state)
             if faulty(FaultName.UPDATE_NOT_STORED) or new == old:
                 return old

@@ -151,14 +151,27 @@ def test_every_address_form_reaches_the_addressed_user_only(target: Target, user
     assert snapshot(target, neighbour) == before[neighbour.key], f"{where}: changed {neighbour.key} too"
 
 
+def _unknown_name(who: str, known) -> str:
+    """A user key no user has: fresh, or one step from a known user's id or UPN."""
+    if who == "guid":
+        return str(uuid.uuid4())
+    if who == "upn":
+        return f"nobody-{uuid.uuid4().hex[:8]}@example.invalid"
+    if who == "known-local-part":  # a known user's name before @, at a domain no user has
+        return known.upn.partition("@")[0] + "@example.invalid"
+    last = known.id[-1].lower()  # a known object id with its last hex digit changed
+    return known.id[:-1] + ("0" if last != "0" else "1")
+
+
 @pytest.mark.readonly
 @pytest.mark.rule("user-unknown-404")
-@pytest.mark.parametrize("who", ["guid", "upn"])
-def test_unknown_user_answers_404(target: Target, observe, who) -> None:
-    """An unknown user (a fresh GUID or UPN) answers 404 for list and get."""
-    name = str(uuid.uuid4()) if who == "guid" else f"nobody-{uuid.uuid4().hex[:8]}@example.invalid"
+@pytest.mark.parametrize("who", ["guid", "upn", "known-local-part", "near-id"])
+def test_unknown_user_answers_404(target: Target, user_of, observe, who) -> None:
+    """An unknown user answers 404 for list and get: a fresh GUID or UPN, and names one step from a known
+    user's (its UPN's part before @ at another domain, its id with one digit changed), which must not
+    resolve to that user."""
+    name = _unknown_name(who, user_of("ordinary_target"))
     token = target.admin_token()
     for r in (target.client.list(f"/users/{name}", token), target.client.get(f"/users/{name}", MOBILE, token)):
-        expect_status(r, 404, f"an unknown user ({who})")
+        expect_status(r, 404, f"an unknown user ({who}: {name})")
         observe("unknown-user", status=r.status_code, code=error_code(r))
-
