@@ -20,7 +20,7 @@ from conformance.testing import (
     suite_settings,
 )
 from strategies.methods import PHONE_METHOD_IDS, matching_pairs, mismatched_pairs
-from strategies.phone_numbers import valid_phone_numbers
+from strategies.phone_numbers import boundary_phone_numbers, valid_phone_numbers
 
 
 def start_state(phone_type: str) -> dict[str, str]:
@@ -62,6 +62,23 @@ def test_valid_update_answers_204_and_reads_back(target: Target, user_of, data, 
     expect_number(target, user, phone_type, number, "after a valid update")
     others = {t: v for t, v in snapshot(target, user).items() if t != phone_type}
     assert others == {t: v for t, v in before.items() if t != phone_type}, "an update touched another slot"
+
+
+@pytest.mark.rule("number-valid-accepted", "update-204", "create-201")
+@pytest.mark.parametrize(("label", "number"), boundary_phone_numbers(), ids=[x for x, _ in boundary_phone_numbers()])
+def test_boundary_numbers_are_accepted_and_stored_as_sent(target: Target, user_of, label, number) -> None:
+    """The grammar's edges, on every run (drawn examples may miss them): an update of the mobile and a
+    create of an office phone with the number answer 204 and 201, and both read back exactly as sent
+    (leading zeros of an extension included)."""
+    user = user_of("ordinary_target")
+    target.reset(user, {"mobile": fresh_number()})
+    prefix, token = GraphClient.user_prefix("id", user), target.admin_token()
+    r = target.client.update(prefix, PHONE_METHOD_IDS["mobile"], {"phoneNumber": number}, token)
+    expect_status(r, 204, f"updating the mobile to {number} ({label})")
+    r = target.client.create(prefix, {"phoneNumber": number, "phoneType": "office"}, token)
+    expect_status(r, 201, f"creating an office phone {number} ({label})")
+    got = target.numbers(user)
+    assert got == {"mobile": number, "office": number}, f"{label}: sent {number}, {user.key} holds {got}"
 
 
 @pytest.mark.rule("update-same-type-accepted")
