@@ -15,7 +15,7 @@ The grammar itself is :func:`spec_verdict` (from :mod:`strategies.phone_grammar`
 """
 
 from strategies._gray_values import GRAY_LABELS, UNASSIGNED_COUNTRY_CODES, gray_zone_phone_numbers
-from strategies._invalid_values import invalid_phone_numbers
+from strategies._invalid_values import BOUNDARY_INVALID, invalid_phone_numbers
 from strategies._valid_values import SUPPORTED_REGIONS, PhoneParts, boundary_phone_numbers, valid_phone_numbers
 from strategies.labelled import Labelled
 from strategies.phone_grammar import (
@@ -28,6 +28,7 @@ from strategies.phone_grammar import (
 )
 
 __all__ = [
+    "BOUNDARY_INVALID",
     "GRAY_LABELS",
     "INVALID_LABELS",
     "SPEC_EXAMPLES",

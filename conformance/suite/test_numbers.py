@@ -21,7 +21,13 @@ from conformance.testing import (
     suite_settings,
 )
 from strategies.methods import PHONE_METHOD_IDS
-from strategies.phone_numbers import GRAY_LABELS, INVALID_LABELS, gray_zone_phone_numbers, invalid_phone_numbers
+from strategies.phone_numbers import (
+    BOUNDARY_INVALID,
+    GRAY_LABELS,
+    INVALID_LABELS,
+    gray_zone_phone_numbers,
+    invalid_phone_numbers,
+)
 
 
 @pytest.mark.rule("number-invalid-rejected")
@@ -47,6 +53,23 @@ def test_invalid_number_is_rejected_and_nothing_changes(target: Target, user_of,
     observe("invalid-number", label=bad.label, operation=operation, status=r.status_code, code=error_code(r))
     expect_rejected(target, user, before, r,
                     VALIDATION_FAMILY, f"{operation} with an invalid number ({bad.label}: {bad.value!r})")
+
+
+@pytest.mark.rule("number-invalid-rejected")
+@pytest.mark.parametrize(("label", "value"), BOUNDARY_INVALID, ids=[label for label, _ in BOUNDARY_INVALID])
+def test_invalid_number_one_edit_from_valid_is_rejected(target: Target, user_of, observe, label, value) -> None:
+    """The fixed corpus of invalid numbers one edit away from the seed page's example, on every run (the
+    drawn examples above may land far from the line): an update and a create are both rejected, and the
+    read-back shows nothing changed."""
+    user = user_of("ordinary_target")
+    target.ensure(user, ("mobile",))
+    before = snapshot(target, user)
+    prefix, token = GraphClient.user_prefix("id", user), target.admin_token()
+    r = target.client.update(prefix, PHONE_METHOD_IDS["mobile"], {"phoneNumber": value}, token)
+    expect_rejected(target, user, before, r, VALIDATION_FAMILY, f"update with {value!r} ({label})")
+    r = target.client.create(prefix, {"phoneNumber": value, "phoneType": "office"}, token)
+    observe("invalid-number", label=label, operation="create", status=r.status_code, code=error_code(r))
+    expect_rejected(target, user, before, r, VALIDATION_FAMILY, f"create with {value!r} ({label})")
 
 
 @pytest.mark.rule("gray-zone-consistent")

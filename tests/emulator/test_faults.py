@@ -159,8 +159,8 @@ PROBES: dict[FaultName, tuple[dict[str, object], Probe]] = {
     FaultName.GET_WRONG_SHAPE: ({}, lambda api, mint: sorted(api.get("carol", ALTERNATE_ID).json())),
     FaultName.UNKNOWN_USER_200: ({}, lambda api, mint: status(api.list("nobody@contoso.test"))),
     FaultName.ROLE_CHECK_BY_ID_ONLY: ({}, lambda api, mint: status(api.call(
-        "PATCH", f"/users/{USERS['henrietta']['upn']}/authentication/phoneMethods/{MOBILE_ID}", mint("aaron", scopes=RWA),
-        json={"phoneNumber": NEW}))),
+        "PATCH", f"/users/{USERS['henrietta']['upn']}/authentication/phoneMethods/{MOBILE_ID}",
+        mint("aaron", scopes=RWA), json={"phoneNumber": NEW}))),
     FaultName.READ_CACHE_BY_METHOD_ID: ({}, lambda api, mint: (
         api.get("carol", MOBILE_ID).json()["phoneNumber"], api.get("dana1", MOBILE_ID).json()["phoneNumber"])),
     FaultName.UNKNOWN_USER_BY_LOCAL_PART: ({}, lambda api, mint: status(api.list("carol@example.invalid"))),
