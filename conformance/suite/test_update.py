@@ -64,7 +64,7 @@ def test_valid_update_answers_204_and_reads_back(target: Target, user_of, data, 
     assert others == {t: v for t, v in before.items() if t != phone_type}, "an update touched another slot"
 
 
-@pytest.mark.rule("number-valid-accepted", "update-204", "create-201")
+@pytest.mark.rule("number-valid-accepted")
 @pytest.mark.parametrize(("label", "number"), boundary_phone_numbers(), ids=[x for x, _ in boundary_phone_numbers()])
 def test_boundary_numbers_are_accepted_and_stored_as_sent(target: Target, user_of, label, number) -> None:
     """The grammar's edges, on every run (drawn examples may miss them): an update of the mobile and a
