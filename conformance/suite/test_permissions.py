@@ -5,6 +5,9 @@ edition). Each rule gets its own test, drawing the contexts in which that rule d
 that must be allowed, so that a target that refuses too much fails too). Where the edition's pages
 leave the answer open (a permission family they do not name, self-service in ``current``), the
 answer is recorded as a ``permission-open`` observation and only its consistency is asserted.
+
+The addressed user is named in every address form (object id, UPN, UPN in another case, ``%40``,
+``/users('upn')``): drawn with the context, and rotated through the boundaries.
 """
 
 from __future__ import annotations
