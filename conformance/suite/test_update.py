@@ -20,6 +20,7 @@ from conformance.testing import (
     suite_settings,
 )
 from strategies.methods import PHONE_METHOD_IDS, matching_pairs, mismatched_pairs
+from strategies.permissions import ADDRESS_FORMS
 from strategies.phone_numbers import boundary_phone_numbers, valid_phone_numbers
 
 
@@ -41,8 +42,10 @@ def actor(target: Target, user_of, addressing: str):
 
 
 def addressings(target: Target) -> st.SearchStrategy[str]:
-    """The addressing forms an update may use in the target's edition (no self-service in current)."""
-    return st.sampled_from(["me", "id", "upn"] if target.edition == "seed" else ["id", "upn"])
+    """The addressing forms an update may use in the target's edition (no self-service in current): every
+    form of ``/users/{x}`` (id, UPN as written, in another case, ``%40``, ``/users('upn')``)."""
+    forms = list(ADDRESS_FORMS)
+    return st.sampled_from(["me", *forms] if target.edition == "seed" else forms)
 
 
 @pytest.mark.smoke
