@@ -19,6 +19,7 @@ from conformance.pytest_plugin.checks import (
     expect_rejected,
     expect_status,
     expect_unchanged,
+    not_unique_conflict,
     snapshot,
 )
 from conformance.pytest_plugin.settings import (
@@ -68,6 +69,7 @@ __all__ = [
     "expect_unchanged",
     "fresh_number",
     "in_budget_plan",
+    "not_unique_conflict",
     "snapshot",
     "suite_settings",
 ]
