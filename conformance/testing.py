@@ -22,6 +22,7 @@ from conformance.pytest_plugin.checks import (
     expect_status,
     expect_success,
     expect_unchanged,
+    not_unique_conflict,
     snapshot,
 )
 from conformance.pytest_plugin.settings import (
@@ -74,6 +75,7 @@ __all__ = [
     "expect_unchanged",
     "fresh_number",
     "in_budget_plan",
+    "not_unique_conflict",
     "snapshot",
     "suite_settings",
 ]

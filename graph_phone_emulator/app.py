@@ -42,7 +42,8 @@ from graph_phone_emulator.validation import InvalidNumber, PhoneInput, parse_pho
 
 PHONE_METHODS = "/authentication/phoneMethods"
 Handler = Callable[[Request], Awaitable[Response]]
-PREFIXES = ("/v1.0/me", "/v1.0/users/{user}")
+PREFIXES = ("/v1.0/me", "/v1.0/users/{user}", "/v1.0/users('{user}')")
+"""``/me``, ``/users/{id | upn}`` and the OData key form ``/users('{id | upn}')`` (facts §7: D-user)."""
 STATS_PATH = "/_emulator/stats"
 """The emulator's counters (requests, 429s sent, early retries, server errors), outside Graph's paths."""
 
@@ -77,6 +78,9 @@ class Emulator:
             check_audience=not faulty(FaultName.WRONG_AUDIENCE_ACCEPTED),
             check_expiry=not faulty(FaultName.EXPIRED_TOKEN_ACCEPTED),
             check_not_before=not faulty(FaultName.NBF_NOT_CHECKED),
+            accept_unsigned=faulty(FaultName.ALG_NONE_ACCEPTED),
+            audience_prefix=faulty(FaultName.LOOKALIKE_AUDIENCE_ACCEPTED),
+            require_exp=not faulty(FaultName.MISSING_EXP_ACCEPTED),
         )
 
     # -- checks shared by every operation ------------------------------------------------------
@@ -104,7 +108,10 @@ class Emulator:
         user, user_key, is_self = self.target(request, principal, action)
         if user is None:
             return Context(principal, None, user_key, False)
-        decision = authorize(principal, action, is_self=is_self, target_roles=user.roles, settings=config)
+        roles = user.roles
+        if config.faulty(FaultName.ROLE_CHECK_BY_ID_ONLY) and user_key.lower() != user.id.lower():
+            roles = frozenset()
+        decision = authorize(principal, action, is_self=is_self, target_roles=roles, settings=config)
         refuse_after = None
         if not decision.allowed:
             denied = access_denied(f"Request Authorization failed: {decision.reason}.", kind=decision.kind)
@@ -144,6 +151,8 @@ class Emulator:
         """Resolve ``/me`` or ``/users/{key}`` to ``(user, key for @odata.context, is_self)``."""
         faulty = self.config.faulty
         key = request.path_params.get("user")
+        if key is not None and request.url.path.startswith("/v1.0/users('"):
+            key = key.replace("''", "'")  # an OData string literal doubles its quotes
         if key is None:
             if principal.is_app and not faulty(FaultName.APP_ON_ME_ALLOWED):
                 raise GraphError(400, "BadRequest",
@@ -153,6 +162,8 @@ class Emulator:
                 raise user_not_found(principal.oid)
             return user, user.id, True
         user = self.directory.find(key)
+        if user is None and faulty(FaultName.UNKNOWN_USER_BY_LOCAL_PART):
+            user = self.directory.find_by_local_part(key)
         if user is not None and faulty(FaultName.UPN_NOT_RESOLVED) and user.id.lower() != key.lower():
             user = None
         if user is None:

@@ -67,6 +67,17 @@ _TABLE: tuple[Choice, ...] = (
            "edition current: self-service create/update (pages say unsupported; the answer is [unk], facts §8)"),
     Choice("delete_mobile_with_alternate", ("refuse", "cascade"),
            "deleting mobile while alternateMobile exists: refused, or both go (facts §3: failure [inf])"),
+    Choice("auth_admin_privileged_read", ("masked", "403", "400"),
+           "an Authentication Administrator reading a privileged user: masked numbers, or refused with 403 or "
+           "400 (facts §4.3: the role views non-admins only; the answer is [unk])"),
+    Choice("not_unique_write", ("accept", "409-applied"),
+           "a mobile write for a policy user whose number another user holds: 201/204, or 409 "
+           "phoneNumberNotUnique with the write applied all the same (facts §10 [obs])"),
+    Choice("read_only_in_body", ("reject", "ignore"),
+           "id or smsSignInState sent in a create/update body: refused (400), or ignored (facts §1, §7 [unk])"),
+    Choice("number_without_space", ("gray", "normalise"),
+           "'+CCNNNN' (no space after the country code): as the gray choice says, or always accepted and "
+           "stored with the space (facts §10 [obs])"),
 )
 
 CHOICES: Final[Mapping[str, Choice]] = MappingProxyType({c.key: c for c in _TABLE})
@@ -85,6 +96,7 @@ STATUS_CHOICES: Final[Mapping[str, str]] = MappingProxyType({
     "malformed_id": "malformed_id_status",
     "privileged_target": "privileged_target_status",
     "self_service": "self_service_status",
+    "privileged_read": "auth_admin_privileged_read",
 })
 """Error kind -> the choice that gives its HTTP status."""
 
@@ -96,7 +108,8 @@ _DIRECTORY_CODES: Final[Mapping[int, str]] = MappingProxyType({
 """Directory-style codes by status, for error kinds whose code the facts leave open."""
 
 OPEN_CODE_KINDS: Final = frozenset({*STATUS_CHOICES, "method_not_found", "user_not_found", "malformed_body",
-                                    "self_service", "privileged_target"})
+                                    "self_service", "privileged_target",
+                                    "privileged_read"})
 """Error kinds whose ``code`` the facts leave open (the ``error_codes`` choice may change them)."""
 
 

@@ -97,6 +97,12 @@ class Directory:
         """The user whose object id or UPN is ``key`` (case-insensitive), or None."""
         return self._by_key.get(key.lower())
 
+    def find_by_local_part(self, key: str) -> User | None:
+        """The first user whose UPN's part before ``@`` matches ``key``'s (only the
+        ``unknown-user-by-local-part`` fault calls this: the domain is ignored)."""
+        local = key.lower().partition("@")[0]
+        return next((u for u in self._users if "@" in key and u.upn.lower().partition("@")[0] == local), None)
+
     def first(self) -> User:
         """The first user of the profile."""
         return self._users[0]

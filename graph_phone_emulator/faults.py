@@ -76,6 +76,16 @@ class FaultName(enum.StrEnum):
     LIST_BARE_ARRAY = "list-bare-array"
     GET_WRONG_SHAPE = "get-wrong-shape"
     UNKNOWN_USER_200 = "unknown-user-200"
+    ROLE_CHECK_BY_ID_ONLY = "role-check-by-id-only"
+    READ_CACHE_BY_METHOD_ID = "read-cache-by-method-id"
+    UNKNOWN_USER_BY_LOCAL_PART = "unknown-user-by-local-part"
+    DISABLE_SMS_NON_MOBILE = "disable-sms-non-mobile"
+    ALG_NONE_ACCEPTED = "alg-none-accepted"
+    LOOKALIKE_AUDIENCE_ACCEPTED = "lookalike-audience-accepted"
+    MISSING_EXP_ACCEPTED = "missing-exp-accepted"
+    READ_ONLY_STATE_APPLIED = "read-only-state-applied"
+    EXTENSION_ZEROS_DROPPED = "extension-zeros-dropped"
+    GLOBAL_READER_RESTRICTED = "global-reader-restricted"
 
 
 @dataclass(frozen=True)
@@ -178,6 +188,27 @@ _CATALOG: tuple[tuple[FaultName, str, tuple[str, ...]], ...] = (
     (FaultName.GET_WRONG_SHAPE, "GET returns phoneType under the key \"type\"", ("get-200",)),
     (FaultName.UNKNOWN_USER_200, "an unknown user in /users/{x} answers 200 with an empty list",
      ("user-unknown-404",)),
+    (FaultName.ROLE_CHECK_BY_ID_ONLY, "the Authentication Administrator's target restriction reads the target's "
+     "roles only when the user is addressed by object id (through a UPN the target seems to hold no role)",
+     ("perm-auth-admin-not-on-privileged",)),
+    (FaultName.READ_CACHE_BY_METHOD_ID, "GET of one method is answered from a cache keyed by the method id alone "
+     "(cleared on writes): the method of the user read just before comes back", ("addr-user-id",)),
+    (FaultName.UNKNOWN_USER_BY_LOCAL_PART, "an unknown UPN whose part before @ is a known user's resolves to that "
+     "user (the domain is ignored)", ("user-unknown-404",)),
+    (FaultName.DISABLE_SMS_NON_MOBILE, "disableSmsSignIn on an office or alternateMobile phone answers 204 and sets "
+     "its smsSignInState to notEnabled (the mobile-only precondition is checked for enable only)",
+     ("sms-enable-disable",)),
+    (FaultName.ALG_NONE_ACCEPTED, "an unsigned token (alg none, no signature) is accepted", ("auth-unsigned-401",)),
+    (FaultName.LOOKALIKE_AUDIENCE_ACCEPTED, "an audience that merely starts with Graph's URI "
+     "(https://graph.microsoft.com.evil.example, https://graph.microsoft.com/extra) is accepted",
+     ("auth-wrong-audience-401",)),
+    (FaultName.MISSING_EXP_ACCEPTED, "a token without exp is accepted (it never expires)", ("auth-no-exp-401",)),
+    (FaultName.READ_ONLY_STATE_APPLIED, "smsSignInState sent in a create or update body is accepted and stored",
+     ("read-only-properties-ignored",)),
+    (FaultName.EXTENSION_ZEROS_DROPPED, "an extension's leading zeros are dropped when stored (x007 becomes x7)",
+     ("number-valid-accepted",)),
+    (FaultName.GLOBAL_READER_RESTRICTED, "a Global Reader's reads of a privileged user are refused (the "
+     "Authentication Administrator's target restriction applied to every reader)", ("perm-other-needs-role",)),
 )
 
 FAULTS: Final[Mapping[FaultName, Fault]] = MappingProxyType(

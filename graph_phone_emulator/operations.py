@@ -14,6 +14,7 @@ from graph_phone_emulator.directory import (
     NOT_ENABLED,
     NOT_SUPPORTED,
     OFFICE,
+    PHONE_NUMBER_NOT_UNIQUE,
     PHONE_TYPES,
     READY,
     TYPE_FOR_ID,
@@ -35,6 +36,8 @@ class PhoneMethods:
     def __init__(self, directory: Directory, settings: Settings) -> None:
         self.directory = directory
         self.settings = settings
+        self._read_cache: dict[str, Phone] = {}
+        """method id -> the phone last read (only the ``read-cache-by-method-id`` fault fills it)."""
 
     def slot_of(self, user: User, method_id: str, *, upsert: bool = False) -> str:
         """The type whose fixed id is ``method_id`` when the user holds it (or ``upsert``), else 404."""
@@ -59,6 +62,8 @@ class PhoneMethods:
             slot = TYPE_FOR_ID.get(method_id.lower())
             if slot is None or slot not in phones:
                 raise method_not_found(method_id, malformed=not GUID.fullmatch(method_id))
+            if self.settings.faulty(FaultName.READ_CACHE_BY_METHOD_ID):
+                return self._read_cache.setdefault(method_id.lower(), user.stale.pop(slot, None) or phones[slot])
             return user.stale.pop(slot, None) or phones[slot]
 
     def count(self, user: User) -> int:
@@ -67,9 +72,14 @@ class PhoneMethods:
             return len(self.directory.visible(user))
 
     def create(self, user: User, values: PhoneInput) -> Phone:
-        """Add a phone of a type the user lacks: 409 for a second of a type, 400 for an orphan alternate."""
+        """Add a phone of a type the user lacks: 409 for a second of a type, 400 for an orphan alternate.
+
+        Under ``not_unique_write = "409-applied"`` a mobile whose number another user holds is stored and
+        then answered 409 ``phoneNumberNotUnique`` (facts §10: only the SMS sign-in registration failed).
+        """
         faulty = self.settings.faulty
         slot = values.slot or OFFICE
+        self._read_cache.clear()
         with self.directory.lock:
             if slot in user.phones and not faulty(FaultName.DUPLICATE_TYPE_OVERWRITES):
                 raise GraphError(409, "conflict", f"The user already has a {slot} phone method.",
@@ -82,15 +92,19 @@ class PhoneMethods:
                 for other in [t for t in user.phones if t != slot]:
                     self.directory.remove(user, other)
             method_id = METHOD_IDS[MOBILE] if slot == OFFICE and faulty(FaultName.ID_SWAP) else METHOD_IDS[slot]
-            phone = Phone(values.number, values.phone_type or slot, method_id,
-                          self._state(user, slot, values.number))
+            state = self._state(user, slot, values.number)
+            if values.sms_state is not None and faulty(FaultName.READ_ONLY_STATE_APPLIED):
+                state = values.sms_state
+            phone = Phone(values.number, values.phone_type or slot, method_id, state)
             self.directory.put(user, slot, phone)
             user.stale.pop(slot, None)
+            self._conflict_after_write(slot, phone)
             return phone
 
     def update(self, user: User, slot: str, values: PhoneInput) -> Phone:
         """Change the number of the phone in ``slot``; the type can't change (400)."""
         faulty = self.settings.faulty
+        self._read_cache.clear()
         with self.directory.lock:
             old = user.phones.get(slot)
             if old is None:
@@ -107,6 +121,7 @@ class PhoneMethods:
             elif values.slot == slot and faulty(FaultName.SAME_TYPE_REJECTED):
                 raise bad_request("phoneType must not be sent when updating.")
             number, state = old.number, old.sms_state
+            changed_number = values.has_number and values.number != old.number
             if values.has_number:
                 if values.number == old.number and faulty(FaultName.IDEMPOTENCY_BROKEN):
                     raise GraphError(409, "conflict", "The phone method already has this number.")
@@ -114,13 +129,25 @@ class PhoneMethods:
                     number = values.number
                     if not faulty(FaultName.SMS_STATE_NOT_RECALCULATED):
                         state = self._state(user, slot, number)
+            if values.sms_state is not None and faulty(FaultName.READ_ONLY_STATE_APPLIED):
+                state = values.sms_state
             new = Phone(number, phone_type, old.method_id, state)
             if faulty(FaultName.UPDATE_NOT_STORED) or new == old:
                 return old
             if faulty(FaultName.UPDATE_STALE_READ):
                 user.stale[slot] = old
             self.directory.put(user, slot, new)
+            if changed_number:
+                self._conflict_after_write(slot, new)
             return new
+
+    def _conflict_after_write(self, slot: str, phone: Phone) -> None:
+        """Under ``not_unique_write = "409-applied"``: a stored mobile that could not be registered for SMS
+        sign-in because another user holds its number is answered 409 (the write stays)."""
+        if (slot == MOBILE and phone.sms_state == PHONE_NUMBER_NOT_UNIQUE
+                and self.settings.choice("not_unique_write") == "409-applied"):
+            raise GraphError(409, "phoneNumberNotUnique", "The phone method was saved, but the number is already "
+                             "registered for SMS sign-in by another user, so SMS sign-in could not be enabled.")
 
     def store_rejected(self, user: User, slot: str | None, raw: object) -> None:
         """Store a rejected raw number anyway (only the ``partial-write-on-invalid`` fault calls this)."""
@@ -136,6 +163,7 @@ class PhoneMethods:
         """Delete a phone; a mobile can't go while an alternateMobile exists (400), or takes it along
         (choice ``delete_mobile_with_alternate = "cascade"``)."""
         faulty = self.settings.faulty
+        self._read_cache.clear()
         with self.directory.lock:
             slot = self.slot_of(user, method_id)
             blocked = slot == MOBILE and ALTERNATE_MOBILE in user.phones
@@ -153,6 +181,7 @@ class PhoneMethods:
 
     def enable_sms(self, user: User, method_id: str) -> None:
         """Enable SMS sign-in on the mobile: 400 for non-mobile, policy off or a non-unique number."""
+        self._read_cache.clear()
         with self.directory.lock:
             slot = self.slot_of(user, method_id)
             if slot != MOBILE:
@@ -179,9 +208,15 @@ class PhoneMethods:
 
     def disable_sms(self, user: User, method_id: str) -> None:
         """Disable SMS sign-in on the mobile: 400 for non-mobile; policy off leaves the state."""
+        self._read_cache.clear()
         with self.directory.lock:
             slot = self.slot_of(user, method_id)
             if slot != MOBILE:
+                if self.settings.faulty(FaultName.DISABLE_SMS_NON_MOBILE):
+                    phone = user.phones[slot]
+                    self.directory.put(user, slot, Phone(phone.number, phone.phone_type, phone.method_id,
+                                                         NOT_ENABLED))
+                    return
                 raise bad_request("SMS sign-in can only be disabled on the mobile phone method.",
                                   kind="enable_refused")
             phone = user.phones[slot]

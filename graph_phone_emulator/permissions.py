@@ -127,15 +127,23 @@ def _other(principal: Principal, write: bool, target_roles: frozenset[str], sett
     if not has_scope(principal, families_key(settings), level):
         return deny(f"acting on another user needs a .{level} scope")
     wids = principal.wids
+    manageable = target_roles <= AUTH_ADMIN_MANAGEABLE_ROLES
     if not write:
         if wids.isdisjoint(READ_OTHERS_ROLES):
             return deny("reading another user's methods needs an administrator or reader role")
-        masked = (AUTHENTICATION_ADMINISTRATOR in wids and wids.isdisjoint(FULL_READ_ROLES)
-                  and not settings.faulty(FaultName.UNMASKED_FOR_AUTH_ADMIN))
+        if (GLOBAL_READER in wids and wids.isdisjoint(UNRESTRICTED_ROLES) and not manageable
+                and settings.faulty(FaultName.GLOBAL_READER_RESTRICTED)):
+            return deny("a reader can't view the methods of a user holding a privileged role")
+        auth_admin_only = AUTHENTICATION_ADMINISTRATOR in wids and wids.isdisjoint(FULL_READ_ROLES)
+        if auth_admin_only and not manageable and settings.choice("auth_admin_privileged_read") != "masked":
+            # facts §4.3: the role views the methods of non-admin users only; the refusal's status is [unk]
+            return deny("an Authentication Administrator can't view the methods of a user holding a privileged "
+                        "role", "privileged_read")
+        masked = auth_admin_only and not settings.faulty(FaultName.UNMASKED_FOR_AUTH_ADMIN)
         return Decision(True, masked=masked)
     if wids.isdisjoint(WRITE_OTHERS_ROLES) and not settings.faulty(FaultName.SKIP_ROLE_CHECK):
         return deny("writing another user's methods needs an authentication administrator role")
-    restricted = wids.isdisjoint(UNRESTRICTED_ROLES) and not target_roles <= AUTH_ADMIN_MANAGEABLE_ROLES
+    restricted = wids.isdisjoint(UNRESTRICTED_ROLES) and not manageable
     restricted = restricted and AUTHENTICATION_ADMINISTRATOR in wids
     if restricted and not settings.faulty(FaultName.AUTH_ADMIN_ON_PRIVILEGED):
         return deny("an Authentication Administrator can't manage a user holding a privileged role",

@@ -61,15 +61,20 @@ class TokenVerifier:
 
     def __init__(self, secret: str, tenant_id: str, *, check_signature: bool = True,
                  check_audience: bool = True, check_expiry: bool = True, check_not_before: bool = True,
+                 accept_unsigned: bool = False, audience_prefix: bool = False, require_exp: bool = True,
                  cache_size: int = 2048) -> None:
+        """``accept_unsigned``, ``audience_prefix`` (an audience that starts with Graph's URI passes) and
+        ``require_exp`` (off: a token without ``exp`` never expires) exist for seeded faults only."""
         self._secret = secret
+        self._accept_unsigned = accept_unsigned
+        self._audience_prefix = audience_prefix and check_audience
         self._tenants = frozenset({tenant_id.lower(), PERSONAL_TENANT})
         self._check_expiry = check_expiry
         self._check_not_before = check_not_before
         self._options = {
-            "verify_signature": check_signature, "verify_aud": check_audience,
+            "verify_signature": check_signature, "verify_aud": check_audience and not audience_prefix,
             "verify_exp": False, "verify_nbf": False, "verify_iat": False, "verify_iss": False,
-            "require": ["exp", "tid", "oid"],
+            "require": ["exp", "tid", "oid"] if require_exp else ["tid", "oid"],
         }
         self._decode = lru_cache(maxsize=cache_size)(self._decode_uncached)
 
@@ -95,8 +100,14 @@ class TokenVerifier:
         if token.count(".") != 2:
             raise MalformedToken("IDX14100: JWT is not well formed, there are no dots (.) or too many.")
         try:
-            claims = jwt.decode(token, self._secret, algorithms=["HS256"], audience=list(AUDIENCES),
-                                options=self._options)
+            if self._accept_unsigned and _algorithm(token) == "none":
+                claims = jwt.decode(token, options={**self._options, "verify_signature": False},
+                                    audience=list(AUDIENCES))
+            else:
+                claims = jwt.decode(token, self._secret, algorithms=["HS256"], audience=list(AUDIENCES),
+                                    options=self._options)
+            if self._audience_prefix and not _audience_starts_like_graph(claims.get("aud")):
+                raise jwt.InvalidAudienceError("audience")
         except jwt.InvalidSignatureError:
             raise TokenError("IDX10511: Signature validation failed.") from None
         except jwt.InvalidAudienceError:
@@ -117,7 +128,7 @@ class TokenVerifier:
             raise TokenError("Access token validation failure: tid and oid must be strings.")
         if tid.lower() not in self._tenants:
             raise TokenError("Access token validation failure. Invalid tenant.")
-        exp, nbf = claims.get("exp"), claims.get("nbf", 0)
+        exp, nbf = claims.get("exp", float("inf")), claims.get("nbf", 0)
         if not _is_number(exp) or not _is_number(nbf):
             raise TokenError("Access token validation failure: exp and nbf must be numbers.")
         scp, roles, wids = claims.get("scp"), claims.get("roles"), claims.get("wids", [])
@@ -142,6 +153,20 @@ class TokenVerifier:
             nbf=float(nbf),  # type: ignore[arg-type]
             token=token,
         )
+
+
+def _algorithm(token: str) -> str:
+    """The ``alg`` of a token's header, lower-cased (empty when unreadable)."""
+    try:
+        return str(jwt.get_unverified_header(token).get("alg", "")).lower()
+    except jwt.PyJWTError:
+        return ""
+
+
+def _audience_starts_like_graph(aud: object) -> bool:
+    """The ``audience-prefix`` fault's check: any audience that begins with one of Graph's."""
+    values = aud if isinstance(aud, list) else [aud]
+    return any(isinstance(v, str) and v.startswith(AUDIENCES) for v in values)
 
 
 def _is_number(value: object) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from graph_phone_emulator.directory import OFFICE, PHONE_TYPES
@@ -14,6 +15,8 @@ from graph_phone_emulator.settings import Settings
 WRITABLE = frozenset({"phoneNumber", "phoneType"})
 READ_ONLY = frozenset({"id", "smsSignInState"})
 _LOWER_TYPES = {t.lower(): t for t in PHONE_TYPES}
+_NO_SPACE = re.compile(r"\+[0-9]{5,18}(?:x[0-9]{1,10})?")
+"""A number sent without the space after the country code (facts §10: accepted, stored with the space)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +28,8 @@ class PhoneInput:
     phone_type: str | None
     number: str | None
     has_number: bool
+    sms_state: str | None = None
+    """A read-only smsSignInState the body sent (kept only for the ``read-only-state-applied`` fault)."""
 
 
 class InvalidNumber(GraphError):
@@ -51,7 +56,13 @@ def parse_phone_body(payload: dict[str, object], *, creating: bool, settings: Se
     present = {k for k in payload if "@" not in k}
     verb = "create" if creating else "update"
     read_only = sorted(present & READ_ONLY)
-    if read_only and settings.choice(f"property.read_only_property_{verb}") == "reject":
+    sent_state = payload.get("smsSignInState") if isinstance(payload.get("smsSignInState"), str) else None
+    keep_state = sent_state if settings.faulty(FaultName.READ_ONLY_STATE_APPLIED) else None
+    ignore_read_only = (settings.choice("read_only_in_body") == "ignore"
+                        or settings.choice(f"property.read_only_property_{verb}") == "ignore")
+    if (read_only and ignore_read_only) or keep_state is not None:
+        present -= READ_ONLY  # a read-only property sent is ignored (the answer is [unk]: facts §1, §7)
+    elif read_only:
         raise bad_request(f"Property '{read_only[0]}' is read-only and can't be set.",
                           case=f"read_only_property_{verb}")
     unknown = sorted(present - WRITABLE - READ_ONLY)
@@ -67,9 +78,9 @@ def parse_phone_body(payload: dict[str, object], *, creating: bool, settings: Se
     if "phoneType" in present:
         slot, phone_type = _phone_type(payload["phoneType"], settings)
     if "phoneNumber" not in present:
-        return PhoneInput(slot, phone_type, None, has_number=False)
+        return PhoneInput(slot, phone_type, None, has_number=False, sms_state=keep_state)
     number = _phone_number(payload["phoneNumber"], slot, settings)
-    return PhoneInput(slot, phone_type, number, has_number=True)
+    return PhoneInput(slot, phone_type, number, has_number=True, sms_state=keep_state)
 
 
 def _phone_type(value: object, settings: Settings) -> tuple[str, str]:
@@ -84,7 +95,10 @@ def _phone_number(value: object, slot: str | None, settings: Settings) -> str | 
     verdict = classify_any(value)
     number: str | None = value if verdict.kind == "valid" else None  # type: ignore[assignment]
     case = "invalid_number"
-    if verdict.kind == "gray":
+    if (verdict.kind == "gray" and settings.choice("number_without_space") == "normalise"
+            and isinstance(value, str) and _NO_SPACE.fullmatch(value)):
+        number = normalise(value)  # '+CCNNNN' stored as '+CC NNNN' (facts §10)
+    elif verdict.kind == "gray":
         label = gray_label(value)  # type: ignore[arg-type]
         mode = settings.choice(f"gray.{label}") if label else settings.gray
         case = f"gray.{label}" if label else case
@@ -103,6 +117,9 @@ def _phone_number(value: object, slot: str | None, settings: Settings) -> str | 
                             "e.g. +1 5555551234.", value, slot, case)
     if "x" in number and settings.faulty(FaultName.REJECT_EXTENSION):
         raise bad_request("Phone number extensions are not supported.")
+    if "x" in number and settings.faulty(FaultName.EXTENSION_ZEROS_DROPPED):
+        main, _, ext = number.partition("x")
+        number = f"{main}x{int(ext)}"
     return number.partition("x")[0] if settings.faulty(FaultName.DROP_EXTENSION) else number
 
 

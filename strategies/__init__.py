@@ -27,6 +27,7 @@ from strategies.methods import (
     unknown_phone_types,
 )
 from strategies.permissions import (
+    ADDRESS_FORMS,
     ADDRESSEES,
     ALL_APP_ROLES,
     ALL_SCOPES,
@@ -34,6 +35,7 @@ from strategies.permissions import (
     DELEGATED_FAMILIES,
     DIRECTORY_ROLES,
     TOKEN_KINDS,
+    UPN_FORMS,
     Addressee,
     PermissionContext,
     TokenKind,
@@ -60,6 +62,7 @@ from strategies.samples import sample_report
 
 __all__ = [
     "ADDRESSEES",
+    "ADDRESS_FORMS",
     "ALL_APP_ROLES",
     "ALL_SCOPES",
     "BROKEN_TOKEN_KINDS",
@@ -76,6 +79,7 @@ __all__ = [
     "TYPE_FOR_ID",
     "UNASSIGNED_COUNTRY_CODES",
     "UNKNOWN_PHONE_TYPE_EXAMPLES",
+    "UPN_FORMS",
     "Addressee",
     "Labelled",
     "PermissionContext",

@@ -135,3 +135,19 @@ def invalid_phone_numbers(*, labels: Iterable[str] | None = None) -> st.SearchSt
     """
     chosen = check_choices("labels", labels, INVALID_LABELS, what="invalid label")
     return st.one_of([labelled(label, _BUILDERS[label]) for label in chosen])
+
+
+BOUNDARY_INVALID: Final[tuple[tuple[str, object], ...]] = (
+    # one step from a valid number (the seed page's own), one value per label: sent on every run
+    ("not_a_string", 15555551234),
+    ("empty_or_whitespace", " "),
+    ("no_leading_plus", "1 5555551234"),
+    ("plus_without_digits", "+ "),
+    ("country_code_without_number", "+1 "),
+    ("letters_in_country_code", "+1a 5555551234"),
+    ("letters_in_number", "+1 555555123O"),
+    ("extension_without_digits", "+1 5555551234x"),
+    ("two_extension_markers", "+1 5555551234x1x2"),
+)
+"""A fixed corpus of invalid numbers, each one edit away from ``+1 5555551234`` (a letter O for a zero,
+a marker with no digits, the plus dropped...), labelled like :func:`invalid_phone_numbers` draws them."""

@@ -151,3 +151,23 @@ def valid_phone_numbers(*, regions: Iterable[str] | None = None, extensions: boo
         chosen = check_choices("regions", regions, pools.SUPPORTED_REGIONS, what="phonenumbers region code")
     check_bool("extensions", extensions)
     return _valid_strings(chosen, extensions)
+
+
+@functools.cache
+def boundary_phone_numbers() -> tuple[tuple[str, str], ...]:
+    """A fixed corpus of valid numbers at the grammar's edges, as ``(label, number)``, run on every run
+    before any drawn example: extensions with leading zeros (``x007``, ``x0``, a 10-digit ``x00...``), the
+    shortest national number known (4 digits, a 3-digit country code) and the longest (13 digits) with the
+    longest extension, a 2-digit country code; the one space and the ``x`` marker, the only separators
+    the grammar allows, in each.
+    """
+    shortest = _ends(SHORTEST_REGIONS[0])[0][0]
+    longest = _ends(LONGEST_REGIONS[0])[1][0]
+    two_digit = next(c for c in _pool("GB") if len(c.country_code) == 2)
+    return (
+        ("leading_zero_extension", SPEC_PARTS[0]._replace(extension="007").render()),
+        ("longest_with_longest_zero_extension",
+         PhoneParts(longest.country_code, longest.national, "0" * 2 + "1" * (MAX_EXTENSION_DIGITS - 2)).render()),
+        ("shortest_with_zero_extension", PhoneParts(shortest.country_code, shortest.national, "0").render()),
+        ("two_digit_country_code", PhoneParts(two_digit.country_code, two_digit.national).render()),
+    )

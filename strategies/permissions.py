@@ -8,7 +8,8 @@ Scopes and roles are from facts §4 (both permission families, the 15 directory 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final, Literal, get_args
@@ -29,16 +30,31 @@ TokenKind = Literal[
     "bad_signature",
     "wrong_audience",
     "personal_account",
+    "unsigned",
+    "no_exp",
+    "audience_lookalike_host",
+    "audience_lookalike_path",
 ]
 """How the caller authenticates. ``none``: no Authorization header; ``empty``: ``Bearer`` with an empty
 token. ``malformed``, ``expired``, ``not_yet_valid`` (``nbf`` in the future), ``bad_signature``,
 ``wrong_audience``: a delegated token broken that way. ``personal_account``: a delegated token of a
-personal Microsoft account (tenant ``9188040d-...``)."""
+personal Microsoft account (tenant ``9188040d-...``). The RFC 8725 (JWT best current practice) cases:
+``unsigned`` (``alg: none``, no signature), ``no_exp`` (no ``exp`` claim), ``audience_lookalike_host``
+and ``audience_lookalike_path`` (an audience that extends Graph's URI:
+``https://graph.microsoft.com.evil.example``, ``https://graph.microsoft.com/extra``)."""
 
-Addressee = Literal["me", "self_id", "self_upn", "ordinary_target", "privileged_target"]
+Addressee = Literal["me", "self_id", "self_upn", "ordinary_target", "privileged_target", "privileged_auth_admin"]
 """Whose phone methods a request addresses: ``/me``; ``/users/{caller oid}``; ``/users/{caller upn}``;
 another user with no admin role; another user holding an admin role an Authentication Administrator
-may not manage. The last two are the profile roles (``[roles]``) of the users that stand for them."""
+may not manage; a Privileged Authentication Administrator (a privileged admin). The last three are the
+profile roles (``[roles]``) of the users that stand for them."""
+
+ADDRESS_FORMS: Final = ("id", "upn", "upn-upper", "upn-encoded", "users-key")
+"""How ``/users/{x}`` names a user: object id, UPN as written, UPN in another case, UPN with ``@`` as
+``%40``, and the OData key form ``/users('upn')`` (facts §1, §7)."""
+
+UPN_FORMS: Final = ADDRESS_FORMS[1:]
+"""The address forms that name a user by UPN."""
 
 TOKEN_KINDS: Final[tuple[TokenKind, ...]] = get_args(TokenKind)
 """Every token kind, valid ones first."""
@@ -47,7 +63,8 @@ ADDRESSEES: Final[tuple[Addressee, ...]] = get_args(Addressee)
 """Every addressee, the caller itself first."""
 
 BROKEN_TOKEN_KINDS: Final[tuple[TokenKind, ...]] = ("malformed", "expired", "not_yet_valid", "bad_signature",
-                                                     "wrong_audience")
+                                                     "wrong_audience", "unsigned", "no_exp",
+                                                     "audience_lookalike_host", "audience_lookalike_path")
 """Token kinds that are delegated tokens invalid for Graph (401 whatever they claim)."""
 
 DELEGATED_FAMILIES: Final = ("UserAuthenticationMethod", "UserAuthMethod-Phone")
@@ -146,6 +163,10 @@ _TOKEN_KIND_WEIGHTS: Final[dict[TokenKind, int]] = {
     "bad_signature": 1,
     "wrong_audience": 1,
     "personal_account": 1,
+    "unsigned": 1,
+    "no_exp": 1,
+    "audience_lookalike_host": 1,
+    "audience_lookalike_path": 1,
 }
 
 _ADMIN_ROLES: Final = (
@@ -221,3 +242,28 @@ def permission_contexts(
     kinds = check_choices("token_kinds", token_kinds, TOKEN_KINDS, what="token kind")
     chosen = check_choices("addressees", addressees, ADDRESSEES, what="addressee")
     return _contexts(kinds, chosen)  # type: ignore[arg-type]
+
+
+def pairwise_rows(factors: Sequence[tuple[str, Sequence[str]]],
+                  required: Sequence[dict[str, str]] = ()) -> list[dict[str, str]]:
+    """Rows (factor -> value) in which every pair of values of two factors appears at least once.
+
+    ``required`` rows come first (combinations that must run whatever the pairs need); then, greedy and
+    deterministic, each new row is the first combination that covers the most pairs not yet covered.
+    Small factor sets only (it walks their whole product).
+    """
+    names = [name for name, _ in factors]
+    combos = list(itertools.product(*(values for _, values in factors)))
+
+    def pairs(row: tuple[str, ...]) -> set[tuple[int, str, int, str]]:
+        return {(i, row[i], j, row[j]) for i, j in itertools.combinations(range(len(row)), 2)}
+
+    uncovered = set().union(*(pairs(c) for c in combos))
+    rows: list[tuple[str, ...]] = [tuple(r[n] for n in names) for r in required]
+    for row in rows:
+        uncovered -= pairs(row)
+    while uncovered:
+        best = max(combos, key=lambda c: len(pairs(c) & uncovered))
+        rows.append(best)
+        uncovered -= pairs(best)
+    return [dict(zip(names, row, strict=True)) for row in rows]

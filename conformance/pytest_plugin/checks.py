@@ -155,3 +155,10 @@ def expect_rejected(target: Target, user: User, before: dict[str, dict[str, Any]
         expect_error_envelope(response)
     expect_unchanged(target, user, before, why)
 
+
+
+def not_unique_conflict(response: requests.Response) -> bool:
+    """True for a 409 ``phoneNumberNotUnique``: Graph's answer to a mobile write whose number another user
+    holds for SMS sign-in, with the method usually saved all the same (facts §10). Not a refusal to trust:
+    the read-back decides whether the write took effect."""
+    return response.status_code == 409 and (error_code(response) or "").lower() == "phonenumbernotunique"

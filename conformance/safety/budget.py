@@ -7,7 +7,8 @@ rule, the smallest set of examples that still exercises every branch of the rule
 * every label of invalid numbers once (one test per label, one example each);
 * every permission boundary of the rule model once (``BOUNDARIES`` in ``test_permissions``, one test
   case each, instead of drawn contexts);
-* each addressing form once (``/me``, ``/users/{id}``, ``/users/{upn}`` as written, encoded, upper-case);
+* each addressing form once (``/me``, ``/users/{id}``, ``/users/{upn}`` as written, encoded, upper-case,
+  ``/users('upn')``: the permission boundaries rotate through them, and four rows of the addressing matrix);
 * a short state-machine walk (:data:`STATE_MACHINE_STEPS` steps);
 * a sample of the schema layer (:data:`KEEP`, one positive or negative case per kept operation, no
   schemathesis coverage phase), of the gray zone and of the parametrized cases whose oracle is the
@@ -61,6 +62,20 @@ KEEP: dict[str, tuple[str, ...]] = {
     "test_type_is_changed_by_adding_the_new_and_deleting_the_old": ("mobile-office",),
     "test_foreign_odata_type_is_rejected_and_nothing_changes": ("number-update", "email-method-create"),
     "test_own_or_absent_odata_type_is_accepted": ("own-type",),
+    # addressing: one row per kind of proof (the refusal that depends on the addressed user under a UPN, a
+    # read right after another user's, a write through a UPN, the /users('upn') key form)
+    "test_every_address_form_reaches_the_addressed_user_only": (
+        "auth_admin-upn-privileged_target-update", "privileged_auth_admin-id-ordinary_target-get",
+        "privileged_auth_admin-upn-self-update", "application-users-key-ordinary_target-get"),
+    # the second signed-in user: a /me that resolves to the directory's first user (the caller) shows there
+    "test_me_reads_and_writes_the_signed_in_user": ("ordinary_target",),
+    # the longest number with the longest extension, which starts with zeros: three edges in one
+    "test_boundary_numbers_are_accepted_and_stored_as_sent": ("longest_with_longest_zero_extension",),
+    "test_read_only_property_sent_never_takes_the_sent_value": ("update-smsSignInState",),
+    "test_enable_sms_sign_in_on_a_non_mobile_is_rejected": ("office",),
+    "test_unknown_user_answers_404": ("upn", "known-local-part"),
+    # the drawn test sends every invalid label once already
+    "test_invalid_number_one_edit_from_valid_is_rejected": (),
 }
 
 

@@ -5,7 +5,8 @@ DELETE) is allowed only when the user it addresses is on it:
 
 * ``/users/{id}``: the id, compared without regard to case;
 * ``/users/{upn}``: the UPN as written, ``%40``-encoded or in another case (percent-decoded once,
-  compared lowercased); anything else (double encoding, quotes, a different user) is refused;
+  compared lowercased); anything else (double encoding, a different user) is refused;
+* ``/users('{id | upn}')``: the OData key form, read the same way (doubled quotes inside undone);
 * ``/me``: the signed-in user, resolved first (from the token's ``oid`` when the token says, else
   the user the caller passed as ``me``); a write to ``/me`` whose user is unknown is refused. A
   write to ``/me`` with no credentials at all names nobody (Graph can only answer 401) and passes.
@@ -23,6 +24,7 @@ A refusal raises :class:`~conformance.core.errors.GuardRefusal` before anything 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import unquote, urlsplit
 
@@ -41,6 +43,10 @@ _DECODE_ROUNDS = 5
 def is_write(method: str) -> bool:
     """True for the methods that change state."""
     return method.upper() in WRITE_METHODS
+
+
+_KEY_SEGMENT = re.compile(r"users\('((?:[^']|'')*)'\)", re.IGNORECASE)
+"""``users('key')``: the OData key form of a user segment."""
 
 
 def split_path(path: str) -> list[str]:
@@ -158,6 +164,10 @@ class WriteGuard:
             return self._by_id.get(me.id.lower()), f"/me (signed in as {me.upn or me.id})"
         if head == "users" and len(segments) >= 2:
             return self.find(segments[1]), f"user {segments[1]!r}"
+        key = _KEY_SEGMENT.fullmatch(segments[0])
+        if key is not None:  # the OData key form /users('id or upn'), quotes doubled inside
+            name = key.group(1).replace("''", "'")
+            return self.find(name), f"user {name!r}"
         return None, f"path {'/'.join(segments[:2])!r}, which names no user"
 
     # -- the hooks ------------------------------------------------------------------------------

@@ -23,6 +23,8 @@ READS = frozenset({"list", "get"})
 WRITES = frozenset({"create", "update", "delete", "enable", "disable"})
 OPERATIONS = ("list", "get", "create", "update", "delete", "enable", "disable")
 SELF_ADDRESSEES = frozenset({"me", "self_id", "self_upn"})
+PRIVILEGED_ADDRESSEES = frozenset({"privileged_target", "privileged_auth_admin"})
+"""Other users holding a role outside the list an Authentication Administrator may manage (facts §4.3)."""
 
 SUCCESS_STATUS = {"list": 200, "get": 200, "create": 201, "update": 204, "delete": 204, "enable": 204,
                   "disable": 204}
@@ -43,6 +45,10 @@ AUTH_FAILURE_RULES = {
     "not_yet_valid": "auth-not-yet-valid-401",
     "bad_signature": "auth-bad-signature-401",
     "wrong_audience": "auth-wrong-audience-401",
+    "audience_lookalike_host": "auth-wrong-audience-401",
+    "audience_lookalike_path": "auth-wrong-audience-401",
+    "unsigned": "auth-unsigned-401",
+    "no_exp": "auth-no-exp-401",
 }
 
 FAMILIES = {"seed": ("UserAuthenticationMethod",),
@@ -55,6 +61,10 @@ UNDOCUMENTED_FAMILIES = {"seed": ("UserAuthMethod-Phone",), "current": ()}
 REFUSAL_OPEN_STATUSES = frozenset({400, 403})
 """Refusals whose status the facts leave open ([unk]): self-service in ``current``, an Authentication
 Administrator on a privileged user (facts §4.3, §8)."""
+
+PRIVILEGED_READ_STATUSES = frozenset({200, 400, 403})
+"""An Authentication Administrator reading a privileged user: the role description allows viewing
+non-admin users only, the service's answer is [unk] (facts §4.3): refused, or masked numbers."""
 
 # a permission grants itself and what it implies
 _IMPLIES = {
@@ -175,15 +185,20 @@ def _decide(operation: str, ctx: Context, edition: str, reading: _Reading) -> Ex
         return _denied("perm-other-needs-all-scope")
     if not roles & (WRITE_ROLES if write else READ_ROLES):
         return _denied("perm-other-needs-role")
-    if write and ctx.addressee == "privileged_target" and not roles & UNRESTRICTED_WRITE_ROLES:
+    if write and ctx.addressee in PRIVILEGED_ADDRESSEES and not roles & UNRESTRICTED_WRITE_ROLES:
         return Expected(REFUSAL_OPEN_STATUSES, "perm-auth-admin-not-on-privileged")
+    if (not write and ctx.addressee in PRIVILEGED_ADDRESSEES
+            and not roles & (UNRESTRICTED_WRITE_ROLES | {"global_reader"})):
+        # facts §4.3: an Authentication Administrator may *view* non-admin users' methods only
+        return Expected(PRIVILEGED_READ_STATUSES, "perm-auth-admin-not-on-privileged", open=True)
     return ok
 
 
 def read_visibility(ctx: Context) -> str:
     """How numbers must appear in a successful read under ``ctx``: ``full``, ``masked`` or ``either``.
 
-    An Authentication Administrator reading another user sees masked numbers (facts §3); a Privileged
+    An Authentication Administrator reading another user sees masked numbers (facts §3; reading an admin,
+    when it is answered at all: facts §4.3); a Privileged
     Authentication Administrator reads them (``standard/read``, facts §4.3), a user their own. A Global
     Reader's and an application's view are not established: ``either`` (a context holding a Global
     Reader and an Authentication Administrator too).

@@ -5,6 +5,9 @@ edition). Each rule gets its own test, drawing the contexts in which that rule d
 that must be allowed, so that a target that refuses too much fails too). Where the edition's pages
 leave the answer open (a permission family they do not name, self-service in ``current``), the
 answer is recorded as a ``permission-open`` observation and only its consistency is asserted.
+
+The addressed user is named in every address form (object id, UPN, UPN in another case, ``%40``,
+``/users('upn')``): drawn with the context, and rotated through the boundaries.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from hypothesis import strategies as st
 from conformance.spec.model import (
     AUTH_FAILURE_RULES,
     OPERATIONS,
+    PRIVILEGED_ADDRESSEES,
     READS,
     SELF_ADDRESSEES,
     WRITES,
@@ -38,10 +42,12 @@ from conformance.testing import (
     suite_settings,
 )
 from strategies.methods import PHONE_METHOD_IDS
-from strategies.permissions import PermissionContext, permission_contexts
+from strategies.permissions import ADDRESS_FORMS, UPN_FORMS, PermissionContext, permission_contexts
 
-OTHERS = ("ordinary_target", "privileged_target")
-"""Addressees other than the caller: the profile roles of the users that stand for them."""
+OTHERS = ("ordinary_target", "privileged_target", "privileged_auth_admin")
+"""Addressees other than the caller (a plain user, an admin, a privileged admin): the profile roles of the
+users that stand for them."""
+PRIVILEGED = tuple(sorted(PRIVILEGED_ADDRESSEES))
 ALL_ADDRESSEES = (*sorted(SELF_ADDRESSEES), *OTHERS)
 
 # rule -> (token kinds, addressees, operations) whose contexts the rule decides
@@ -50,7 +56,7 @@ PLAN: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "perm-self-write": (("delegated",), tuple(sorted(SELF_ADDRESSEES)), tuple(sorted(WRITES))),
     "perm-other-needs-all-scope": (("delegated",), OTHERS, OPERATIONS),
     "perm-other-needs-role": (("delegated",), OTHERS, OPERATIONS),
-    "perm-auth-admin-not-on-privileged": (("delegated",), ("privileged_target",), tuple(sorted(WRITES))),
+    "perm-auth-admin-not-on-privileged": (("delegated",), PRIVILEGED, OPERATIONS),
     "perm-app-on-me-400": (("application",), ("me",), OPERATIONS),
     "perm-app-needs-role": (("application",), ("self_id", "self_upn", *OTHERS), OPERATIONS),
     "perm-personal-account-refused": (("personal_account",), ALL_ADDRESSEES, OPERATIONS),
@@ -60,7 +66,10 @@ PLAN: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "auth-expired-401": (("expired",), ALL_ADDRESSEES, OPERATIONS),
     "auth-not-yet-valid-401": (("not_yet_valid",), ALL_ADDRESSEES, OPERATIONS),
     "auth-bad-signature-401": (("bad_signature",), ALL_ADDRESSEES, OPERATIONS),
-    "auth-wrong-audience-401": (("wrong_audience",), ALL_ADDRESSEES, OPERATIONS),
+    "auth-wrong-audience-401": (("wrong_audience", "audience_lookalike_host", "audience_lookalike_path"),
+                                ALL_ADDRESSEES, OPERATIONS),
+    "auth-unsigned-401": (("unsigned",), ALL_ADDRESSEES, OPERATIONS),
+    "auth-no-exp-401": (("no_exp",), ALL_ADDRESSEES, OPERATIONS),
 }
 
 def _ctx(kind: str = "delegated", scopes: tuple[str, ...] = (), roles: tuple[str, ...] = (),
@@ -93,9 +102,13 @@ BOUNDARIES: dict[str, list[tuple[PermissionContext, str]]] = {
     "perm-other-needs-all-scope": [(_ctx(scopes=_RW, roles=_PAA), "update"), (_ctx(scopes=_R, roles=_PAA), "list"),
                                    (_ctx(scopes=_RWA, roles=_PAA), "update")],
     "perm-other-needs-role": [(_ctx(scopes=_RWA), "update"), (_ctx(scopes=_RWA, roles=("global_reader",)), "delete"),
-                              (_ctx(scopes=_RWA, roles=_AA), "update"), (_ctx(scopes=_RA), "list")],
+                              (_ctx(scopes=_RWA, roles=_AA), "update"), (_ctx(scopes=_RA), "list"),
+                              # a Global Reader reads any user, admins included (facts §4.3, D-rbac-r)
+                              (_ctx(scopes=_RA, roles=("global_reader",), addressee="privileged_target"), "list")],
     "perm-auth-admin-not-on-privileged": [(_ctx(scopes=_RWA, roles=_AA, addressee="privileged_target"), "update"),
-                                          (_ctx(scopes=_RWA, roles=_PAA, addressee="privileged_target"), "update")],
+                                          (_ctx(scopes=_RWA, roles=_PAA, addressee="privileged_target"), "update"),
+                                          # facts §4.3: viewing admins is not the role's; status recorded
+                                          (_ctx(scopes=_RA, roles=_AA, addressee="privileged_auth_admin"), "get")],
     "perm-app-on-me-400": [(_ctx("application", app_roles=_RWA, addressee="me"), "update")],
     "perm-app-needs-role": [(_ctx("application"), "update"), (_ctx("application", app_roles=_RA), "delete"),
                             (_ctx("application", app_roles=_RWA), "update"),
@@ -106,20 +119,32 @@ BOUNDARIES: dict[str, list[tuple[PermissionContext, str]]] = {
                                      (_ctx(scopes=_RW, addressee="me"), "update")],
 }
 for _kind, _rule in AUTH_FAILURE_RULES.items():
-    BOUNDARIES.setdefault(_rule, []).extend(_broken(_kind))
+    # a second way to break the same rule (a look-alike audience) is sent once, on a write
+    BOUNDARIES.setdefault(_rule, []).extend(_broken(_kind) if _rule not in BOUNDARIES else _broken(_kind)[:1])
 
 
 SMOKE: set[str] = set()  # the smoke plan's permission denial is test_http's 403 case
 
 
-def _addressed(target: Target, user_of, ctx, caller):
-    """The user a context's addressee names, and the path prefix that addresses them."""
-    if ctx.addressee == "me":
-        return caller, "/me"
-    if ctx.addressee in ("self_id", "self_upn"):
-        return caller, GraphClient.user_prefix("id" if ctx.addressee == "self_id" else "upn", caller)
+def address_form(addressee: str, form: str) -> str:
+    """The address form a request uses for ``addressee`` when ``form`` was drawn: ``/me`` is itself,
+    ``self_id`` names the caller by id, ``self_upn`` by a UPN form; the others take ``form`` as it is."""
+    if addressee == "me":
+        return "me"
+    if addressee == "self_id":
+        return "id"
+    if addressee == "self_upn":
+        return form if form in UPN_FORMS else UPN_FORMS[ADDRESS_FORMS.index(form) % len(UPN_FORMS)]
+    return form
+
+
+def _addressed(target: Target, user_of, ctx, caller, form: str = "id"):
+    """The user a context's addressee names, and the path prefix that addresses them in ``form``."""
+    how = address_form(ctx.addressee, form)
+    if ctx.addressee in SELF_ADDRESSEES:
+        return caller, GraphClient.user_prefix(how, caller)
     user = user_of(ctx.addressee)  # the other addressees are profile roles
-    return user, GraphClient.user_prefix("id", user)
+    return user, GraphClient.user_prefix(how, user)
 
 
 def _send(target: Target, operation: str, prefix: str, token: str | None, me) -> object:
@@ -157,34 +182,45 @@ def test_operation_under_context_matches_the_rule_model(target: Target, user_of,
     ctx, operation = data.draw(drawn, label="context, operation")
     expected = expected_outcome(operation, ctx, target.edition)
     assume(expected.rule == rule or expected.allowed)
-    _check(target, user_of, observe, ctx, operation, lambda why: assume(False))
+    form = data.draw(st.sampled_from(ADDRESS_FORMS), label="address form")
+    _check(target, user_of, observe, ctx, operation, lambda why: assume(False), form)
 
 
 def _boundary_params():
+    n_all = 0
     for rule, cases in BOUNDARIES.items():
         for n, (ctx, operation) in enumerate(cases):
-            yield pytest.param(rule, ctx, operation, marks=[pytest.mark.rule(rule)], id=f"{rule}-{n}")
+            form = ADDRESS_FORMS[n_all % len(ADDRESS_FORMS)]  # the boundaries between them use every form
+            n_all += 1
+            yield pytest.param(rule, ctx, operation, form, marks=[pytest.mark.rule(rule)], id=f"{rule}-{n}")
 
 
-@pytest.mark.parametrize(("rule", "ctx", "operation"), list(_boundary_params()))
-def test_boundary_context_matches_the_rule_model(target: Target, user_of, observe, rule, ctx, operation) -> None:
+@pytest.mark.parametrize(("rule", "ctx", "operation", "form"), list(_boundary_params()))
+def test_boundary_context_matches_the_rule_model(target: Target, user_of, observe, rule, ctx, operation,
+                                                 form) -> None:
     """Each context one step either side of a rule's line, sent on every run: the rule model's answer."""
-    _check(target, user_of, observe, ctx, operation, pytest.skip)
+    _check(target, user_of, observe, ctx, operation, pytest.skip, form)
 
 
-def _check(target: Target, user_of, observe, ctx: PermissionContext, operation: str, give_up) -> None:
-    """Send ``operation`` under ``ctx`` and compare with the rule model (``give_up(reason)`` when it can't run)."""
+def _check(target: Target, user_of, observe, ctx: PermissionContext, operation: str, give_up,
+           form: str = "id") -> None:
+    """Send ``operation`` under ``ctx`` (the user named in address ``form``) and compare with the rule model
+    (``give_up(reason)`` when it can't run)."""
     expected = expected_outcome(operation, ctx, target.edition)
     if not target.provider.supports(ctx):
         pytest.skip(f"the profile's tokens cannot stand for {describe_context(ctx)}")
+    if ctx.addressee == "privileged_auth_admin" and not target.provider.can_mint:
+        give_up("the privileged administrator sets up and reads back: a token provider that cannot sign in "
+                "another administrator cannot address them")
     caller = target.provider.subject(ctx, user_of("caller"))
-    user, prefix = _addressed(target, user_of, ctx, caller)
+    user, prefix = _addressed(target, user_of, ctx, caller, form)
     if operation == "enable" and not user.sms_sign_in:
         give_up(f"{user.key} is not enabled for SMS sign-in")
     target.ensure(user, ("mobile",) if operation == "create" else ("mobile", "office"))
     before = snapshot(target, user)
     r = _send(target, operation, prefix, target.token(ctx, caller), caller)
-    where = f"{operation} as [{describe_context(ctx)}] in edition {target.edition} ({expected.rule})"
+    where = (f"{operation} {prefix} as [{describe_context(ctx)}] in edition {target.edition} "
+             f"({expected.rule})")
     # allowed is this rule's claim; which 2xx is create-201's, update-204's, delete-204's (read back below)
     allowed = all(200 <= s < 300 for s in expected.statuses) and 200 <= r.status_code < 300
     assert allowed or r.status_code in expected.statuses, (

@@ -12,6 +12,7 @@ from conformance.testing import (
     error_code,
     expect_rejected,
     expect_status,
+    expect_unchanged,
     fresh_number,
     snapshot,
 )
@@ -32,8 +33,12 @@ def _sms_user(target: Target, user_of):
 
 
 @pytest.mark.rule("sms-state-after-mobile-change")
-def test_changing_the_mobile_registers_it_for_sms_sign_in(target: Target, user_of) -> None:
-    """A new unique mobile number becomes ready; one another user holds becomes phoneNumberNotUnique."""
+def test_changing_the_mobile_registers_it_for_sms_sign_in(target: Target, user_of, observe) -> None:
+    """A new unique mobile number becomes ready; one another user holds becomes phoneNumberNotUnique.
+
+    The second change may be answered 409 (facts §10: saved all the same, only the registration failed):
+    the read decides, and the answer is recorded.
+    """
     user, other = _sms_user(target, user_of), user_of("ordinary_target")
     target.reset(user, {"mobile": fresh_number()})
     prefix, token = GraphClient.user_prefix("id", user), target.admin_token()
@@ -45,8 +50,16 @@ def test_changing_the_mobile_registers_it_for_sms_sign_in(target: Target, user_o
         f"after a change to a unique number, smsSignInState is {_state(target, user)!r}, not ready")
     taken = fresh_number()
     target.reset(other, {"mobile": taken})
-    expect_status(target.client.update(prefix, MOBILE, {"phoneNumber": taken}, token), 204,
-                  "changing the mobile to another user's number")
+    before = snapshot(target, user)
+    r = target.client.update(prefix, MOBILE, {"phoneNumber": taken}, token)
+    # facts §10: Graph may answer 409 phoneNumberNotUnique and save the number all the same; read back
+    expect_status(r, {204} | CONFLICT_FAMILY, "changing the mobile to another user's number")
+    applied = target.numbers(user).get("mobile") == taken
+    observe("not-unique-write", operation="update", status=r.status_code, code=error_code(r), applied=applied)
+    if r.status_code != 204 and not applied:
+        expect_unchanged(target, user, before, "a refused change to another user's number")
+        return
+    assert applied, f"answered 204 but {user.key}'s mobile is not {taken}"
     assert _state(target, user) == "phoneNumberNotUnique", (
         f"a number another user holds gives {_state(target, user)!r}, not phoneNumberNotUnique")
 
@@ -88,7 +101,11 @@ def test_enable_and_disable_sms_sign_in_on_the_mobile(target: Target, user_of) -
 @pytest.mark.rule("sms-enable-disable")
 @pytest.mark.parametrize("phone_type", ["alternateMobile", "office"])
 def test_enable_sms_sign_in_on_a_non_mobile_is_rejected(target: Target, user_of, observe, phone_type) -> None:
-    """enableSmsSignIn on a non-mobile method is rejected and nothing changes."""
+    """enableSmsSignIn on a non-mobile method is rejected and nothing changes.
+
+    Its twin, disableSmsSignIn, on the same method: whether it is refused or a no-op is not established
+    (the answer is recorded), but it changes nothing either: a non-mobile stays notSupported (facts §2).
+    """
     user = _sms_user(target, user_of)
     target.reset(user, {"mobile": fresh_number(), phone_type: fresh_number()})
     before = snapshot(target, user)
@@ -97,6 +114,10 @@ def test_enable_sms_sign_in_on_a_non_mobile_is_rejected(target: Target, user_of,
     observe("enable-sms-non-mobile", phone_type=phone_type, status=r.status_code, code=error_code(r))
     expect_rejected(target, user, before, r,
                     VALIDATION_FAMILY | {404, 409}, f"enableSmsSignIn on {phone_type}", envelope=False)
+    r = target.client.action(prefix, PHONE_METHOD_IDS[phone_type], "disableSmsSignIn", token)
+    observe("disable-sms-non-mobile", phone_type=phone_type, status=r.status_code, code=error_code(r))
+    assert r.status_code < 500, f"disableSmsSignIn on {phone_type}: server error {r.status_code}"
+    expect_unchanged(target, user, before, f"disableSmsSignIn on {phone_type} (answered {r.status_code})")
 
 
 ENABLE_REFUSED = VALIDATION_FAMILY | CONFLICT_FAMILY | {403}

@@ -134,3 +134,53 @@ def test_malformed_method_id_is_rejected(target: Target, user_of, observe, metho
                              target.admin_token())
     observe("malformed-method-id", value=method_id, status=r.status_code, code=error_code(r))
     expect_rejected(target, user, before, r, NOT_FOUND_FAMILY, f"PATCH of malformed id {method_id!r}", envelope=False)
+
+
+READ_ONLY_CASES = [
+    # (operation, property, value sent): a value no correct implementation would store for that method
+    ("update", "smsSignInState", "ready"),
+    ("create", "smsSignInState", "ready"),
+    ("update", "id", PHONE_METHOD_IDS["office"]),
+    ("create", "id", PHONE_METHOD_IDS["mobile"]),
+]
+
+
+@pytest.mark.rule("read-only-properties-ignored")
+@pytest.mark.parametrize(("operation", "prop", "value"), READ_ONLY_CASES,
+                         ids=[f"{o}-{p}" for o, p, _ in READ_ONLY_CASES])
+def test_read_only_property_sent_never_takes_the_sent_value(target: Target, user_of, observe, operation, prop,
+                                                           value) -> None:
+    """``id`` and ``smsSignInState`` are read-only (facts §1-2); whether a body carrying one is refused or
+    accepted with it ignored is [unk] (§7), so the answer is recorded and the state read back: a refusal
+    changed nothing, a success changed the number and never took the sent value.
+
+    The office phone is written (its smsSignInState is notSupported whatever happens), the id sent is
+    another type's.
+    """
+    user = user_of("ordinary_target")
+    start = {"mobile": fresh_number()} | ({"office": fresh_number()} if operation == "update" else {})
+    target.reset(user, start)
+    before = snapshot(target, user)
+    prefix, token, number = GraphClient.user_prefix("id", user), target.admin_token(), fresh_number()
+    if operation == "create":
+        written = "office"
+        r = target.client.create(prefix, {"phoneNumber": number, "phoneType": "office", prop: value}, token)
+    else:
+        written = "mobile" if prop == "id" else "office"
+        r = target.client.update(prefix, PHONE_METHOD_IDS[written], {"phoneNumber": number, prop: value}, token)
+    observe("read-only-property", operation=operation, property=prop, status=r.status_code, code=error_code(r))
+    why = f"{operation} of the {written} phone sending {prop}={value!r}"
+    assert r.status_code < 500, f"{why}: server error {r.status_code}"
+    if not 200 <= r.status_code < 300:
+        expect_unchanged(target, user, before, why)
+        return
+    after = snapshot(target, user)
+    assert set(after) == set(before) | {written}, f"{why}: the user now holds {sorted(after)}"
+    item = after[written]
+    assert item.get("phoneNumber") == number, f"{why}: answered {r.status_code}, the number reads {item}"
+    if prop == "smsSignInState":
+        assert item.get("smsSignInState") != value, f"{why}: the read-only state took the sent value: {item}"
+    else:
+        assert item.get("id") == PHONE_METHOD_IDS[written], f"{why}: the read-only id took the sent value: {item}"
+        others = {t: v for t, v in after.items() if t != written}
+        assert others == {t: v for t, v in before.items() if t != written}, f"{why}: another method changed"

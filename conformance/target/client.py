@@ -513,7 +513,8 @@ class GraphClient:
     # -- addressing -------------------------------------------------------------------------------
     @staticmethod
     def user_prefix(addressing: str, user: User) -> str:
-        """The path prefix that addresses ``user``: ``me``, ``id``, ``upn`` or ``upn-encoded``."""
+        """The path prefix that addresses ``user``: ``me``, ``id``, ``upn``, ``upn-encoded``, ``upn-upper``
+        or ``users-key`` (``/users('upn')``)."""
         if addressing == "me":
             return "/me"
         if addressing == "id":
@@ -524,6 +525,8 @@ class GraphClient:
             return "/users/" + quote(user.upn, safe="")
         if addressing == "upn-upper":
             return "/users/" + quote(user.upn.upper(), safe="@")
+        if addressing == "users-key":  # the OData key form /users('upn') (facts §7)
+            return "/users('" + quote(user.upn.replace("'", "''"), safe="@'") + "')"
         raise ValueError(f"unknown addressing {addressing!r}")
 
     # -- raw requests -----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from emukit import ALTERNATE_ID, AUTH_ADMIN, MOBILE_ID, OFFICE_ID, PERSONAL_TENANT, PHONE, UAM
+from emukit import ALTERNATE_ID, AUTH_ADMIN, MOBILE_ID, OFFICE_ID, PERSONAL_TENANT, PHONE, UAM, USERS
 
 from conftest import mint
 from graph_phone_emulator.choices import CHOICES, DEFAULTS, parse_assignments, validate_choices
@@ -160,3 +160,55 @@ def test_enable_refusal_status(start: Any) -> None:
     api = start(choices={"enable_refusal_status": "409"})
     assert api.enable("dana1", MOBILE_ID).status_code == 409
     assert api.enable("carol", ALTERNATE_ID).status_code == 409
+
+
+def test_auth_admin_privileged_read(start: Any) -> None:
+    """facts §4.3: an Authentication Administrator views non-admins only; masked numbers or a refusal."""
+    token = mint("aaron", scopes=f"{UAM}.Read.All", wids=[AUTH_ADMIN])
+    assert start().list("henrietta", token).status_code == 200
+    for status in ("403", "400"):
+        api = start(choices={"auth_admin_privileged_read": status})
+        assert api.list("henrietta", token).status_code == int(status)
+        assert api.get("alex", MOBILE_ID, token).status_code == 200, "non-admins are still read"
+        assert api.list("henrietta", mint("gina", scopes=f"{UAM}.Read.All")).status_code == 200, "Global Reader"
+
+
+def test_not_unique_write_answers_409_and_saves(start: Any) -> None:
+    """facts §10: 409 phoneNumberNotUnique, the method saved all the same (SMS registration failed)."""
+    taken = "+1 2065550199"  # dana1's and dana2's mobile
+    api = start(choices={"not_unique_write": "409-applied"})
+    r = api.patch("alex", MOBILE_ID, {"phoneNumber": taken})
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "phoneNumberNotUnique")
+    assert api.phones("alex")["mobile"] == {"id": MOBILE_ID, "phoneNumber": taken, "phoneType": "mobile",
+                                            "smsSignInState": "phoneNumberNotUnique"}
+    assert api.patch("alex", MOBILE_ID, {"phoneNumber": "+1 2065550160"}).status_code == 204, "a unique number"
+    r = api.create("adele", {"phoneNumber": taken, "phoneType": "mobile"})
+    assert r.status_code == 409 and api.phones("adele")["mobile"]["phoneNumber"] == taken
+    assert start().patch("alex", MOBILE_ID, {"phoneNumber": taken}).status_code == 204
+
+
+def test_read_only_in_body_ignored(start: Any) -> None:
+    api = start(choices={"read_only_in_body": "ignore"})
+    body = {"phoneNumber": "+1 2065550161", "smsSignInState": "ready", "id": OFFICE_ID}
+    assert api.patch("carol", ALTERNATE_ID, body).status_code == 204
+    assert api.phones("carol")["alternateMobile"] == {"id": ALTERNATE_ID, "phoneNumber": "+1 2065550161",
+                                                      "phoneType": "alternateMobile", "smsSignInState": "notSupported"}
+    assert start().patch("carol", ALTERNATE_ID, body).status_code == 400
+
+
+def test_number_without_space_normalised(start: Any) -> None:
+    api = start(choices={"number_without_space": "normalise"})
+    assert api.patch("alex", MOBILE_ID, {"phoneNumber": "+442079460958x12"}).status_code == 204
+    assert api.phones("alex")["mobile"]["phoneNumber"] == "+44 2079460958x12"
+    assert api.patch("alex", MOBILE_ID, {"phoneNumber": "+44 20-7946-0958"}).status_code == 400, "other gray: rejected"
+    assert start().patch("alex", MOBILE_ID, {"phoneNumber": "+442079460958"}).status_code == 400
+
+
+def test_users_key_form_addresses_the_user(start: Any) -> None:
+    """/users('upn') and /users('id') (facts §7) name the same user as /users/{id}."""
+    api = start()
+    by_id = api.list("carol").json()["value"]
+    for key in (USERS["carol"]["upn"], USERS["carol"]["id"], USERS["carol"]["upn"].upper()):
+        r = api.call("GET", f"/users('{key}')/authentication/phoneMethods")
+        assert r.status_code == 200 and r.json()["value"] == by_id, key
+    assert api.call("GET", "/users('nobody@contoso.test')/authentication/phoneMethods").status_code == 404

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 from emukit import ALTERNATE_ID, MOBILE_ID, OFFICE_ID, PERSONAL_TENANT, USERS
 
@@ -163,6 +164,24 @@ PROBES: dict[FaultName, tuple[dict[str, object], Probe]] = {
     FaultName.LIST_BARE_ARRAY: ({}, lambda api, mint: type(api.list("carol").json()).__name__),
     FaultName.GET_WRONG_SHAPE: ({}, lambda api, mint: sorted(api.get("carol", ALTERNATE_ID).json())),
     FaultName.UNKNOWN_USER_200: ({}, lambda api, mint: status(api.list("nobody@contoso.test"))),
+    FaultName.ROLE_CHECK_BY_ID_ONLY: ({}, lambda api, mint: status(api.call(
+        "PATCH", f"/users/{USERS['henrietta']['upn']}/authentication/phoneMethods/{MOBILE_ID}",
+        mint("aaron", scopes=RWA), json={"phoneNumber": NEW}))),
+    FaultName.READ_CACHE_BY_METHOD_ID: ({}, lambda api, mint: (
+        api.get("carol", MOBILE_ID).json()["phoneNumber"], api.get("dana1", MOBILE_ID).json()["phoneNumber"])),
+    FaultName.UNKNOWN_USER_BY_LOCAL_PART: ({}, lambda api, mint: status(api.list("carol@example.invalid"))),
+    FaultName.DISABLE_SMS_NON_MOBILE: ({}, lambda api, mint: (
+        status(api.disable("carol", OFFICE_ID)), api.phones("carol")["office"]["smsSignInState"])),
+    FaultName.ALG_NONE_ACCEPTED: ({}, lambda api, mint: status(api.list("carol", jwt.encode(
+        jwt.decode(mint(), options={"verify_signature": False}), None, algorithm="none")))),
+    FaultName.LOOKALIKE_AUDIENCE_ACCEPTED: ({}, lambda api, mint: [status(api.list("carol", mint(aud=aud))) for aud in (
+        "https://graph.microsoft.com.evil.example", "https://graph.microsoft.com/extra")]),
+    FaultName.MISSING_EXP_ACCEPTED: ({}, lambda api, mint: status(api.list("carol", mint(omit=("exp",))))),
+    FaultName.READ_ONLY_STATE_APPLIED: ({"choices": {"read_only_in_body": "ignore"}}, lambda api, mint: (
+        status(api.patch("carol", OFFICE_ID, {"phoneNumber": NEW, "smsSignInState": "ready"})),
+        api.phones("carol")["office"]["smsSignInState"])),
+    FaultName.EXTENSION_ZEROS_DROPPED: ({}, patch_then_get({"phoneNumber": "+1 4255550100x007"})),
+    FaultName.GLOBAL_READER_RESTRICTED: ({}, lambda api, mint: status(api.list("henrietta", mint("gina", scopes=RA)))),
 }
 
 

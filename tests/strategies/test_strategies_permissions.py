@@ -54,8 +54,13 @@ def test_constants() -> None:
         "bad_signature",
         "wrong_audience",
         "personal_account",
+        "unsigned",
+        "no_exp",
+        "audience_lookalike_host",
+        "audience_lookalike_path",
     }
-    assert set(ADDRESSEES) == {"me", "self_id", "self_upn", "ordinary_target", "privileged_target"}
+    assert set(ADDRESSEES) == {"me", "self_id", "self_upn", "ordinary_target", "privileged_target",
+                               "privileged_auth_admin"}
 
 
 @SETTINGS
@@ -150,3 +155,18 @@ def test_permission_context_is_plain_frozen_data() -> None:
     assert context.app_roles == () and context.directory_roles == ()
     with pytest.raises(AttributeError):
         context.addressee = "me"  # type: ignore[misc]
+
+
+def test_pairwise_rows_cover_every_pair_and_keep_the_required_rows_first() -> None:
+    from itertools import combinations
+
+    from strategies.permissions import pairwise_rows
+
+    factors = [("a", ("1", "2", "3")), ("b", ("x", "y")), ("c", ("p", "q", "r", "s"))]
+    required = [{"a": "3", "b": "y", "c": "s"}]
+    rows = pairwise_rows(factors, required=required)
+    assert rows[0] == required[0]
+    for (n1, v1), (n2, v2) in combinations(factors, 2):
+        assert {(r[n1], r[n2]) for r in rows} == {(x, y) for x in v1 for y in v2}
+    assert len(rows) < 3 * 2 * 4
+    assert pairwise_rows(factors) == pairwise_rows(factors), "deterministic"

@@ -210,3 +210,19 @@ def test_every_supported_region_has_real_numbers_to_draw() -> None:
     assert len(SUPPORTED_REGIONS) >= 240
     sizes = {region: len(region_pool(region)) for region in SUPPORTED_REGIONS}
     assert min(sizes.values()) >= 20, sorted(sizes.items(), key=lambda item: item[1])[:5]
+
+
+def test_the_boundary_corpora_sit_on_both_sides_of_the_line() -> None:
+    """Valid edges (leading-zero extensions, shortest, longest, 1-3 digit country codes) and invalid
+    values one edit from valid, one per label."""
+    from strategies.phone_numbers import BOUNDARY_INVALID, INVALID_LABELS, boundary_phone_numbers, invalid_reason
+
+    valid = dict(boundary_phone_numbers())
+    assert all(spec_verdict(n) == "valid" for n in valid.values()), valid
+    extensions = [n.partition("x")[2] for n in valid.values() if "x" in n]
+    assert any(e.startswith("0") and len(e) > 1 for e in extensions) and any(len(e) == 10 for e in extensions)
+    nationals = [n.split(" ")[1].partition("x")[0] for n in valid.values()]
+    assert min(map(len, nationals)) == 4 and max(map(len, nationals)) >= 13
+    assert {len(n[1:].split(" ")[0]) for n in valid.values()} == {1, 2, 3}
+    assert [label for label, _ in BOUNDARY_INVALID] == list(INVALID_LABELS)
+    assert all(invalid_reason(v) == label for label, v in BOUNDARY_INVALID)

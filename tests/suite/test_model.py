@@ -114,3 +114,33 @@ def test_model_is_total_over_drawn_contexts(context) -> None:
 def test_unknown_operation_is_refused() -> None:
     with pytest.raises(ValueError):
         expected_outcome("patch", ctx(), "seed")
+
+
+def test_an_authentication_administrators_read_of_an_admin_is_open_and_a_global_readers_is_not() -> None:
+    """facts §4.3: the Authentication Administrator views non-admins only (the answer is [unk]); a Global
+    Reader reads any user (D-rbac-r)."""
+    def ctx(roles: tuple[str, ...], addressee: str) -> PermissionContext:
+        return PermissionContext("delegated", scopes=("UserAuthenticationMethod.Read.All",), directory_roles=roles,
+                                 addressee=addressee)
+
+    for addressee in ("privileged_target", "privileged_auth_admin"):
+        for op in ("list", "get"):
+            e = expected_outcome(op, ctx(("authentication_administrator",), addressee), "seed")
+            assert e.open and e.statuses == {200, 400, 403} and e.rule == "perm-auth-admin-not-on-privileged"
+            assert read_visibility(ctx(("authentication_administrator",), addressee)) == "masked"
+            reader = expected_outcome(op, ctx(("global_reader",), addressee), "current")
+            assert reader.statuses == {200} and not reader.open and reader.rule == "perm-other-needs-role"
+    plain = expected_outcome("list", ctx(("authentication_administrator",), "ordinary_target"), "seed")
+    assert plain.statuses == {200} and not plain.open
+
+
+@pytest.mark.parametrize(("kind", "rule"), [("unsigned", "auth-unsigned-401"), ("no_exp", "auth-no-exp-401"),
+                                            ("audience_lookalike_host", "auth-wrong-audience-401"),
+                                            ("audience_lookalike_path", "auth-wrong-audience-401")])
+def test_rfc_8725_tokens_are_401(kind: str, rule: str) -> None:
+    granted = PermissionContext(kind, scopes=("UserAuthenticationMethod.ReadWrite.All",),  # type: ignore[arg-type]
+                                directory_roles=("privileged_authentication_administrator",),
+                                addressee="ordinary_target")
+    for op in OPERATIONS:
+        e = expected_outcome(op, granted, "seed")
+        assert (e.statuses, e.rule, e.code) == ({401}, rule, "InvalidAuthenticationToken")

@@ -51,4 +51,4 @@ def test_a_name_that_is_no_role_is_an_error_not_a_skip(target: Target, name: str
 def test_the_addressees_other_than_the_caller_are_profile_roles() -> None:
     """A permission context's addressee names the role whose user it addresses (no second vocabulary)."""
     others = set(ADDRESSEES) - SELF_ADDRESSEES
-    assert others == {"ordinary_target", "privileged_target"} and others <= set(ROLES)
+    assert others == {"ordinary_target", "privileged_target", "privileged_auth_admin"} and others <= set(ROLES)

@@ -54,4 +54,5 @@ def test_plan_prints_the_planned_examples_per_rule(tmp_path: Path) -> None:
     assert set(per_rule) == {r.id for r in rules_for("seed")}
     assert all(int(n) >= 1 for n in per_rule.values()), per_rule
     assert int(per_rule["number-invalid-rejected"]) == 9  # every invalid-number label once
-    assert int(per_rule["perm-other-needs-role"]) == 4  # every boundary of the rule once
+    # every boundary of the rule once (five), and the one addressing row whose read it decides
+    assert int(per_rule["perm-other-needs-role"]) == 6

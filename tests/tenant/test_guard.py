@@ -51,7 +51,12 @@ def client(server: Recorder) -> GraphClient:
     "/users/Alice%2540contoso.test",
     "/users/'Alice@contoso.test'",
     "/groups/x",
-], ids=["id", "id-upper", "upn", "upn-%40", "upn-upper-%40", "double-encoded", "quoted", "not-a-user"])
+    "/users('Mallory@contoso.test')",
+    "/users('mallory%40contoso.test')",
+    f"/users('{MALLORY.id}')",
+    "/users('Alice@contoso.test'')",
+], ids=["id", "id-upper", "upn", "upn-%40", "upn-upper-%40", "double-encoded", "quoted", "not-a-user",
+        "key-upn", "key-upn-%40", "key-id", "key-stray-quote"])
 @pytest.mark.parametrize("method", ["POST", "PATCH", "DELETE"])
 def test_write_to_a_user_off_the_list_is_refused_and_nothing_is_sent(server, client, prefix, method) -> None:
     path = prefix + PHONES + ("" if method == "POST" else f"/{MOBILE}")
@@ -63,7 +68,9 @@ def test_write_to_a_user_off_the_list_is_refused_and_nothing_is_sent(server, cli
 
 
 @pytest.mark.parametrize("prefix", [f"/users/{ALICE.id}", f"/users/{ALICE.id.upper()}", "/users/Alice@contoso.test",
-                                    "/users/alice%40contoso.test", "/users/ALICE@CONTOSO.TEST"])
+                                    "/users/alice%40contoso.test", "/users/ALICE@CONTOSO.TEST",
+                                    "/users('Alice@contoso.test')", "/users('alice%40contoso.test')",
+                                    f"/users('{BOB.id}')"])
 def test_write_to_an_allow_listed_user_is_sent(server, client, prefix) -> None:
     r = client.update(prefix, MOBILE, {"phoneNumber": "+1 2065550100"}, token_for(ALICE))
     assert r.status_code == 204 and len(server.writes()) == 1

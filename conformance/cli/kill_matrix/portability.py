@@ -106,9 +106,10 @@ def _candidate(values: Sequence[tuple[str, ...]], uncovered: set[Pair], rng: ran
 
 
 INTERACTING = (EDITION, "seed_phone_family", "current_self_service", "self_service_status", "gray",
-               "delete_mobile_with_alternate")
+               "delete_mobile_with_alternate", "number_without_space", "not_unique_write")
 """Switches whose values change what the suite must accept together (edition-dependent permission
-answers, the gray zone and the slot rules both read back states): every pair of their values is run."""
+answers, the gray zone and the slot rules both read back states, a number sent without the space is gray
+or normalised, a 409 that was applied meets the slot and gray read-backs): every pair of their values is run."""
 
 
 def fill(rows: list[dict[str, str]], factors: Sequence[tuple[str, tuple[str, ...]]]) -> list[dict[str, str]]:

@@ -25,6 +25,9 @@ from strategies.permissions import DIRECTORY_ROLES, PermissionContext
 
 GRAPH_AUDIENCE = "https://graph.microsoft.com"
 WRONG_AUDIENCE = "https://management.azure.com"
+LOOKALIKE_AUDIENCES = {"audience_lookalike_host": "https://graph.microsoft.com.evil.example",
+                       "audience_lookalike_path": "https://graph.microsoft.com/extra"}
+"""Audiences that extend Graph's URI: a prefix comparison would take them for Graph's (RFC 8725 §3.9)."""
 
 ADMIN_CONTEXT = PermissionContext(
     token_kind="delegated",
@@ -91,6 +94,8 @@ class MintProvider:
         if kind == "malformed":
             return "not-a-jwt." + secrets.token_urlsafe(12)
         claims = self.claims(ctx, subject)
+        if kind == "unsigned":  # RFC 8725 §2.1: alg none, an empty signature
+            return jwt.encode(claims, None, algorithm="none")
         key = self._secret if kind != "bad_signature" else self._secret + "-but-not-quite"
         return jwt.encode(claims, key, algorithm="HS256")
 
@@ -98,8 +103,9 @@ class MintProvider:
         """The claims of the token for ``ctx`` (Entra's names: tid, oid, scp or roles, wids, idtyp)."""
         now = int(time.time())
         tid = PERSONAL_TENANT if ctx.token_kind == "personal_account" else self.profile.auth.tenant_id
+        audience = LOOKALIKE_AUDIENCES.get(ctx.token_kind, GRAPH_AUDIENCE)
         claims: dict[str, object] = {
-            "aud": WRONG_AUDIENCE if ctx.token_kind == "wrong_audience" else GRAPH_AUDIENCE,
+            "aud": WRONG_AUDIENCE if ctx.token_kind == "wrong_audience" else audience,
             "iss": f"https://sts.windows.net/{tid}/",
             "tid": tid,
             "iat": now - 60,
@@ -110,6 +116,8 @@ class MintProvider:
             claims.update(iat=now - 7200, nbf=now - 7200, exp=now - 600)
         if ctx.token_kind == "not_yet_valid":  # RFC 7519 §4.1.5: not to be accepted before nbf
             claims.update(iat=now, nbf=now + 3600, exp=now + 7200)
+        if ctx.token_kind == "no_exp":
+            del claims["exp"]
         if ctx.token_kind == "application":
             app = self.profile.auth.app_id or "00000000-0000-0000-0000-00000000a990"
             claims.update(oid=app, appid=app, idtyp="app", roles=list(ctx.app_roles))
