@@ -53,6 +53,7 @@ class RuleVerdict(TypedDict):
     tests: list[str]
     counterexample: str | None
     reproduce: str | None
+    replay: NotRequired[dict[str, Any] | None]
     skip_reasons: list[str]
     expectation: NotRequired[dict[str, Any]]
 
@@ -68,6 +69,7 @@ class TestRecord(TypedDict):
     requests: int
     failed_at_s: NotRequired[float]
     curl: NotRequired[str | None]
+    replay: NotRequired[dict[str, Any]]
 
 
 class ResultsDocument(TypedDict):
