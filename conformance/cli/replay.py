@@ -12,6 +12,7 @@ nothing answers.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -144,10 +145,8 @@ def _token(profile: TargetProfile, replay: dict[str, Any]) -> str | None:
 
 
 def _trim(text: str) -> str:
-    try:
+    with contextlib.suppress(ValueError):
         text = json.dumps(json.loads(text), ensure_ascii=False)
-    except ValueError:
-        pass
     return text if len(text) <= ANSWER_CHARS else text[:ANSWER_CHARS] + f" ... ({len(text)} characters)"
 
 
