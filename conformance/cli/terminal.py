@@ -36,7 +36,7 @@ def rule_lines(data: dict[str, Any]) -> list[str]:
     for rid, r in data["rules"].items():
         if rid in hidden or r["verdict"] == "not-run" or (not r.get("applies", True) and r["verdict"] == "skipped"):
             continue
-        verdict = "stale" if (r.get("expectation") or {}).get("stale") else r["verdict"]
+        verdict = "stale" if (r.get("expectation") or {}).get("status") == "stale" else r["verdict"]
         severity = RULES[rid].severity if rid in RULES else ""
         rows.append(f"  {SYMBOL.get(verdict, verdict):<8} {rid:<36} {severity}")
     return rows
