@@ -184,6 +184,8 @@ def _check(target: Target, user_of, observe, ctx: PermissionContext, operation: 
     before = snapshot(target, user)
     r = _send(target, operation, prefix, target.token(ctx, caller), caller)
     where = f"{operation} as [{describe_context(ctx)}] in edition {target.edition} ({expected.rule})"
+    observe("permission", rule=expected.rule, operation=operation, context=describe_context(ctx),
+            expected=sorted(expected.statuses), status=r.status_code, open=expected.open)  # the report's matrix
     assert r.status_code in expected.statuses, (
         f"{where}: expected {sorted(expected.statuses)}, got {r.status_code} {r.text[:200]}")
     if r.status_code == 401:
