@@ -20,6 +20,7 @@ LEGEND = (("allowed", "allowed, as the model says"), ("refused", "refused, as th
           ("open", "open: the pages leave it open (recorded)"), ("mismatch", "answer breaks the model"),
           ("none", "not sent"))
 MAX_ROWS = 48
+LABEL_CHARS = 52
 CELL, GAP, GROUP_GAP, LABEL_W, TOP = 14, 2, 12, 330, 64
 
 ROLE_ABBREVIATIONS = {
@@ -43,7 +44,8 @@ def short_context(text: str) -> str:
         if key == "wids":
             items = [ROLE_ABBREVIATIONS.get(v, "".join(p[:1].upper() for p in v.split("_"))) for v in value.split(",")]
         words.append(("roles:" if key == "roles" else "") + "+".join(items))
-    return " ".join(w for w in words if w) or "delegated, no scope"
+    text = " ".join(w for w in words if w) or "delegated, no scope"
+    return text if len(text) <= LABEL_CHARS else text[:LABEL_CHARS - 1] + "…"
 
 
 def _cells(observations: list[dict[str, Any]]) -> dict[str, dict[tuple[str, str], str]]:
