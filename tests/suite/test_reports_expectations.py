@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import tomllib
 from datetime import date
@@ -169,7 +170,7 @@ def _with_answers(data: dict, rid: str, *answers: tuple[int, str]) -> dict:
     base = failing[0]
     data["tests"] = [t for t in data["tests"] if t is not base]
     for n, (status, code) in enumerate(answers):
-        answer = '{"error": {"code": "%s", "message": "x"}}' % code if code else "{}"
+        answer = json.dumps({"error": {"code": code, "message": "x"}}) if code else "{}"
         data["tests"].append({**base, "nodeid": f"{base['nodeid']}[{n}]",
                               "replay": {"method": "PATCH", "path": "/me", "headers": {}, "status": status,
                                          "answer": answer}})
