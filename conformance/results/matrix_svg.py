@@ -20,7 +20,7 @@ LEGEND = (("allowed", "allowed, as the model says"), ("refused", "refused, as th
           ("open", "open: the pages leave it open (recorded)"), ("mismatch", "answer breaks the model"),
           ("none", "not sent"))
 MAX_ROWS = 48
-LABEL_CHARS = 52
+LABEL_CHARS = 46
 CELL, GAP, GROUP_GAP, LABEL_W, TOP = 14, 2, 12, 330, 64
 
 ROLE_ABBREVIATIONS = {
