@@ -178,7 +178,7 @@ def run_kill_matrix(args: argparse.Namespace) -> int:
     jobs += [fault_job(name, tuple(catalog[name].rules), attribute=attribute) for name in chosen]
     run_jobs: Callable[..., list[Outcome]] = _run_isolated if getattr(args, "isolated", False) else _run_pooled
     started = time.perf_counter()
-    progress = Progress(len(jobs), clean=set(clean_runs))
+    progress = Progress(len(jobs), clean=set(clean_runs), workers=max(1, args.jobs))
     progress.start(max(1, args.jobs), budget)
 
     def finished(o: Outcome) -> None:

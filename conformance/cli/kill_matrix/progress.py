@@ -13,8 +13,10 @@ from typing import Any, TextIO
 class Progress:
     """Prints ``[done/total] verdict name seconds (rules) ~time left`` as each run of the matrix finishes."""
 
-    def __init__(self, total: int, *, clean: set[str], stream: TextIO | None = None) -> None:
+    def __init__(self, total: int, *, clean: set[str], stream: TextIO | None = None, workers: int = 1) -> None:
         self.total = total
+        self.workers = max(1, workers)
+        self._job_seconds = 0.0
         self.clean = clean
         self.done = 0
         self.started = time.perf_counter()
@@ -31,8 +33,9 @@ class Progress:
     def finished(self, outcome: Any) -> None:
         """One line for a finished run (an :class:`~conformance.cli.kill_matrix.matrix.Outcome`)."""
         self.done += 1
-        elapsed = time.perf_counter() - self.started
-        left = elapsed / self.done * (self.total - self.done)
+        self._job_seconds += outcome.seconds
+        # the runs share the workers: what is left is the remaining runs at the mean run's length, spread
+        left = self._job_seconds / self.done * (self.total - self.done) / self.workers
         self._print(f"[{self.done:>{self._width}}/{self.total}] {verdict_of(outcome, self.name_is_clean(outcome)):<11} "
                     f"{outcome.name:<34} {outcome.seconds:>6.1f} s  {detail_of(outcome, self.name_is_clean(outcome))}"
                     f"{'' if self.done == self.total else f'  ~{_duration(left)} left'}")
