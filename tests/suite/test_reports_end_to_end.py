@@ -189,7 +189,7 @@ def test_a_failure_carries_exchanges_counterexample_seed_and_curl(faulty: Run) -
 
 def test_own_summary_is_written_by_every_run(faulty: Run) -> None:
     page = (faulty.out / "index.html").read_text()
-    assert "<script" not in page and "update-204" in page and "Counterexample:" in page
+    assert "<script" not in page and "update-204" in page and "What failed:" in page and "Send it again:" in page
     summary = (faulty.out / "summary.md").read_text()
     assert "### `update-204` (fail)" in summary and "Reproduce:" in summary
     assert (faulty.out / "junit.xml").exists()
