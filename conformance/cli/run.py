@@ -30,7 +30,7 @@ def pytest_args(args: argparse.Namespace, results_dir: Path) -> list[str]:
            "--alluredir", str(results_dir / "allure-results"), "--clean-alluredir"]
     # pytest's assertion rewriting cannot rewrite hypothesis, imported before pytest.main (the CLI needs it)
     out += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
-    out += (["-qq", "--tb=no", "--no-header", "--disable-warnings", "--rule-progress"] if not args.verbose
+    out += (["-qq", "--tb=no", "-rN", "--no-header", "--disable-warnings", "--rule-progress"] if not args.verbose
             else ["-v"])
     for flag in ("target", "edition", "examples", "emulator_gray", "emulator_observations"):
         value = getattr(args, flag, None)

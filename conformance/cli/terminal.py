@@ -56,6 +56,10 @@ def failure_blocks(data: dict[str, Any], results_dir: str) -> list[str]:
         lines += [f"  {ln}" for ln in example[:COUNTEREXAMPLE_LINES]]
         if len(example) > COUNTEREXAMPLE_LINES:
             lines.append(f"  ... ({len(example) - COUNTEREXAMPLE_LINES} more lines in {results_dir}/summary.md)")
+        failing = [t["nodeid"] for t in data.get("tests", [])
+                   if rid in t.get("rules", []) and t.get("outcome") in {"failed", "error", "broken"}]
+        if failing:
+            lines.append(f"  tests:     {failing[0]}" + (f" (+{len(failing) - 1} more)" if len(failing) > 1 else ""))
         if r.get("replay"):
             lines.append(f"  replay:    {shlex.join(['python', '-m', 'conformance', 'replay', results_dir, rid])}")
             lines.append(f"  request:   {request_curl(r['replay'])}")
@@ -80,7 +84,7 @@ def totals_line(data: dict[str, Any], results_dir: str) -> str:
     if hidden:
         smoke_skips = sum(1 for x in data.get("tests", []) if x["outcome"] == "skipped"
                           and SMOKE_SKIP in (x.get("message") or ""))
-        skipped -= smoke_skips
+        skipped = max(0, skipped - smoke_skips)
     if skipped:
         parts.append(f"{skipped} skipped")
     if t.get("broken"):

@@ -208,3 +208,26 @@ def test_the_kill_matrix_prints_a_line_per_run_and_a_summary() -> None:
     text = summary(report, "reports/latest/faults.md")
     assert "faults: 1/2 killed, 1 survived (no-token-accepted)" in text and "reports/latest/faults.md" in text
     assert "|" not in text, "no markdown on the terminal"
+
+
+def test_a_smoke_run_counts_its_checks_instead_of_listing_skips() -> None:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from reports_synthetic import make_results
+
+    from conformance.cli.terminal import SMOKE_SKIP, final_report
+    from conformance.pytest_plugin.collector import rule_verdicts
+
+    data = make_results()
+    for t in data["tests"]:
+        if not t["rules"][0].startswith(("update-204", "error-envelope")):
+            t["outcome"], t["message"] = "skipped", SMOKE_SKIP
+    data["rules"] = rule_verdicts(data["tests"], "seed")
+    data["totals"].update(passed=sum(t["outcome"] == "passed" for t in data["tests"]),
+                          skipped=sum(t["outcome"] == "skipped" for t in data["tests"]))
+    data["target"]["mode"] = "smoke"
+    text = final_report(data, "reports/latest")
+    ran = sum(t["outcome"] == "passed" for t in data["tests"])
+    hidden = sum(r["verdict"] == "skipped" for r in data["rules"].values())
+    assert f"smoke: {ran} checks; {hidden} rules not in smoke" in text
+    assert "SKIP" not in text and "skipped" not in text.splitlines()[-1]
+    assert [ln.split()[1] for ln in text.splitlines() if ln.startswith("  PASS")] == ["update-204", "error-envelope"]
