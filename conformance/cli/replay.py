@@ -60,6 +60,10 @@ def command(args: argparse.Namespace) -> int:
         raise ToolError(f"rule {args.rule} {why} in {args.results_dir}: nothing to replay")
     target_info = data.get("target", {})
     profile = load_profile(args.target or target_info.get("profile") or None)
+    if profile.kind != "emulator" and str(replay.get("method", "")).upper() != "GET":
+        raise ToolError(f"replay sends only reads to a {profile.kind} (this request is a {replay.get('method')}, "
+                        "and a replay keeps no journal to restore from): replay it on an emulator, or rerun the "
+                        "rule with `python -m conformance run --rule ...`")
     base_url = _base_url(args, profile, replay, target_info)
     gt = GuardedTarget(profile, base_url, target_info.get("edition") or profile.edition, record=False)
     if replay.get("setup") and not args.no_setup:

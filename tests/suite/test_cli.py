@@ -231,3 +231,16 @@ def test_a_smoke_run_counts_its_checks_instead_of_listing_skips() -> None:
     assert f"smoke: {ran} checks; {hidden} rules not in smoke" in text
     assert "SKIP" not in text and "skipped" not in text.splitlines()[-1]
     assert [ln.split()[1] for ln in text.splitlines() if ln.startswith("  PASS")] == ["update-204", "error-envelope"]
+
+
+def test_replay_refuses_to_send_a_write_to_a_tenant(tmp_path: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from reports_synthetic import make_results, write
+
+    data = make_results({"update-204": "failed"}, kind="tenant")
+    data["rules"]["update-204"]["replay"] = {"method": "PATCH", "path": "/me/authentication/phoneMethods/x",
+                                             "headers": {}, "status": 200, "authorization": "token"}
+    write(tmp_path / "results.json", data)
+    proc = cli("replay", str(tmp_path), "update-204", "--target",
+               str(ROOT / "conformance" / "targets" / "tenant.example.toml"))
+    assert proc.returncode == 2 and "replay sends only reads to a tenant" in one_line_error(proc)
