@@ -59,7 +59,10 @@ def command(args: argparse.Namespace) -> int:
         why = "did not fail" if verdict.get("verdict") not in ("fail", "broken") else "has no recorded request"
         raise ToolError(f"rule {args.rule} {why} in {args.results_dir}: nothing to replay")
     target_info = data.get("target", {})
-    profile = load_profile(args.target or target_info.get("profile") or None)
+    recorded = target_info.get("profile")
+    if recorded and str(recorded).endswith("conformance/targets/emulator.toml") and not Path(recorded).exists():
+        recorded = None  # the default emulator profile, named relative to where the run was started
+    profile = load_profile(args.target or recorded or None)
     if profile.kind != "emulator" and str(replay.get("method", "")).upper() != "GET":
         raise ToolError(f"replay sends only reads to a {profile.kind} (this request is a {replay.get('method')}, "
                         "and a replay keeps no journal to restore from): replay it on an emulator, or rerun the "
