@@ -28,6 +28,7 @@ from conformance.core.errors import (
 )
 from conformance.core.privacy import mask_numbers_in_text
 from conformance.results.document import load_results
+from conformance.results.expectations import failure_headline
 from conformance.results.reproduce import base_of, emulator_command, request_curl, sent_headers
 from conformance.safety.guarded import GuardedTarget
 from conformance.target.auth.contexts import env_token
@@ -76,6 +77,7 @@ def command(args: argparse.Namespace) -> int:
             _setup(gt, profile, replay["setup"], target_info)
     token = _token(profile, replay)
     headers = sent_headers(replay)
+    print(f"{args.rule} failed in the run: {failure_headline(verdict.get('counterexample'))[:300]}")
     print(f"> {replay['method']} {base_url}{replay['path']}")
     for k, v in headers.items():
         print(f"> {k}: {v}")
