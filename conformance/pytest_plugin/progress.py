@@ -2,9 +2,9 @@
 
 One line each time every test of a rule has finished: ``[ 57/184] PASS   update-204 (6 tests, 2.1 s)``.
 pytest's per-test letters are suppressed (a smoke run would print one ``s`` per skipped test), and a
-rule whose every test was skipped because it is not in the smoke plan prints nothing: the run's last
-lines count those instead. Under pytest-xdist the controller knows the tests only by id: it prints a
-line per rule as its tests finish, counted from the reports.
+rule whose every test was skipped (not in the smoke plan, not in this edition) prints nothing: the
+run's last lines count and explain those instead. Under pytest-xdist the controller does not know
+how many tests a rule has: it prints every rule's line at the end.
 """
 
 from __future__ import annotations
@@ -86,8 +86,8 @@ class RuleProgress:
     def _line(self, rid: str) -> None:
         counts = self.outcomes[rid]
         tests = sum(counts.values())
-        if counts.get("skipped-smoke") == tests:
-            return
+        if counts.get("skipped-smoke", 0) + counts.get("skipped", 0) == tests:
+            return  # nothing ran: the table at the end gives the skip reasons
         if counts.get("failed"):
             verdict = "FAIL"
         elif counts.get("broken"):
