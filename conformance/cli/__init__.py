@@ -13,7 +13,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from conformance.cli import replay as replay_command
 from conformance.cli import rules as rules_command
+from conformance.cli import token as token_command
 from conformance.cli.diff import add_diff_options, run_diff
 from conformance.cli.kill_matrix.matrix import run_kill_matrix
 from conformance.cli.observe import add_observe_options, run_observe
@@ -75,6 +77,8 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     restore.add_argument("--target", required=True, help="the profile the journal was written for")
 
 
+    token_command.add_parser(sub)
+    replay_command.add_parser(sub)
     add_observe_options(sub.add_parser("observe", help="answer every open question once; write a ledger"))
     add_diff_options(sub.add_parser("diff", help="replay the same probes against two targets; list differences"))
     return p
@@ -123,6 +127,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "restore":
 
         return restore_from_journal(args.journal, args.target)
+    if args.command == "token":
+        return token_command.command(args)
+    if args.command == "replay":
+        return replay_command.command(args)
     if args.command == "observe":
 
         return run_observe(args)

@@ -9,12 +9,12 @@ from pathlib import Path
 
 from conformance import SUITE_DIR
 from conformance.cli.parser import DEFAULT_RESULTS, OneLineParser
+from conformance.cli.terminal import final_report
 from conformance.core.errors import EXIT_USAGE, ToolError
 from conformance.probes.ledger import read_ledger
 from conformance.results.document import exit_code_for, load_results
 from conformance.results.expectations import apply_expectations, write_template
 from conformance.results.report import write_results
-from conformance.results.summary import rule_table
 from conformance.safety.plan import print_plan
 from conformance.spec.rules import RULES
 from conformance.target.embedded import parse_choices
@@ -27,11 +27,11 @@ def pytest_args(args: argparse.Namespace, results_dir: Path) -> list[str]:
     out = [str(SUITE_DIR), "-p", "conformance.pytest_plugin.plugin", "-p", "no:cacheprovider", "-p", "no:randomly",
            f"--rootdir={SUITE_DIR.parent.parent}", "--results-dir", str(results_dir),
            "--junitxml", str(results_dir / "junit.xml"),
-           "--alluredir", str(results_dir / "allure-results"), "--clean-alluredir",
-           # this process imported the suite's packages (and Hypothesis) before pytest could mark them for assertion
-           # rewriting: pytest's warning about it says nothing about the target
-           "-W", "ignore::pytest.PytestAssertRewriteWarning"]
-    out += ["-q", "--tb=short", "--no-header"] if not args.verbose else ["-v"]
+           "--alluredir", str(results_dir / "allure-results"), "--clean-alluredir"]
+    # pytest's assertion rewriting cannot rewrite hypothesis, imported before pytest.main (the CLI needs it)
+    out += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    out += (["-qq", "--tb=no", "-rN", "--no-header", "--disable-warnings", "--rule-progress"] if not args.verbose
+            else ["-v"])
     for flag in ("target", "edition", "examples", "emulator_gray", "emulator_observations"):
         value = getattr(args, flag, None)
         if value is not None:
@@ -113,11 +113,7 @@ def run_suite(args: argparse.Namespace) -> int:
             data = apply_expectations(data, Path(args.expectations))
 
             write_results(results_dir, data)
-    print()
-    print(rule_table(data))
-    t = data["totals"]
-    print(f"\n{t['passed']} passed, {t['failed'] + t.get('error', 0)} failed, {t['skipped']} skipped, "
-          f"{t['broken']} broken; {data['requests']} requests; reports in {results_dir}/")
+    print(final_report(data, str(results_dir)), flush=True)
     for problem in data.get("restore_failures", []):
         print(f"RESTORE FAILED: {problem}", file=sys.stderr, flush=True)
     return exit_code_for(data)

@@ -134,13 +134,20 @@ def spec_links(rule: Rule) -> list[tuple[str, str]]:
 
 
 def label_marks(rules: list[Rule]) -> list[Any]:
-    """The Allure markers for a test of ``rules`` (empty when allure-pytest is not active)."""
+    """The Allure markers for a test of ``rules`` (empty when allure-pytest is not active).
+
+    One epic, feature and story each, from the test's first rule: Allure's behaviour tree shows a
+    result once under every story it carries, so a test of two rules would appear up to four times.
+    Every rule the test covers is a ``rule`` label and a tag (filterable), and has its spec links.
+    """
+    first = rules[0]
     marks = [
-        allure.epic(*dict.fromkeys(r.operation for r in rules)),
-        allure.feature(*dict.fromkeys(r.group for r in rules)),
-        allure.story(*(r.id for r in rules)),
+        allure.epic(first.operation),
+        allure.feature(first.group),
+        allure.story(first.id),
         allure.severity(allure.severity_level(highest_severity(rules))),
         allure.label("rule", *(r.id for r in rules)),
+        allure.tag(*(r.id for r in rules[1:])) if len(rules) > 1 else None,
     ]
     for r in rules:
         marks += [allure.link(url, name=name) for url, name in spec_links(r)]
@@ -235,6 +242,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if context:
         allure.dynamic.parameter("permission context", clean(context), excluded=True)
     allure.dynamic.parameter("token", "MASKED", excluded=True, mode=allure.parameter_mode.MASKED)
+    if "[" in item.name and getattr(item, "callspec", None) is None:
+        # parametrized outside pytest (schemathesis): without this every case shares one history id,
+        # and Allure would count them as retries of one test
+        allure.dynamic.parameter("case", clean(item.name[item.name.index("["):]))
     for name, value in inputs.items():
         allure.dynamic.parameter(f"input: {name}", clean(value[:300]), excluded=True)
     if report.failed:

@@ -71,8 +71,12 @@ class ResultCollector:
                 rec["cause"] = props.get("cause") or _first_line(rec["message"])
             rec.setdefault("failed_at_s", round(time.time() - self.started, 3))
             rec["curl"] = props.get("curl")
+            if props.get("replay"):
+                rec["replay"] = props["replay"]
         elif report.when == "teardown" and rec["outcome"] in FAILED_OUTCOMES and props.get("curl"):
             rec["curl"] = props["curl"]  # the suite's conftest records the curl line in its teardown
+            if props.get("replay"):
+                rec["replay"] = props["replay"]
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         """Write the reports (controller only)."""
@@ -90,7 +94,8 @@ class ResultCollector:
         try:
             profile = profile_of(self.config)
             target = {"name": profile.name, "kind": profile.kind, "mode": profile.mode,
-                      "base_url": "embedded" if profile.embedded else _host_only(profile.base_url)}
+                      "base_url": "embedded" if profile.embedded else _host_only(profile.base_url),
+                      "profile": _profile_arg(profile.path)}
         except Exception:  # a broken profile has already been reported
             target = {"name": "?", "kind": "?"}
         target["edition"] = edition_of(self.config)
@@ -156,6 +161,7 @@ def rule_verdicts(tests: list[dict[str, Any]], edition: str) -> dict[str, dict[s
             "tests": [t["nodeid"] for t in ts],
             "counterexample": failing[0]["message"] if failing else None,
             "reproduce": failing[0].get("curl") if failing else None,
+            "replay": failing[0].get("replay") if failing else None,
             "skip_reasons": sorted({t["message"] for t in ts if t["outcome"] == "skipped" and t["message"]}),
         }
         if verdict == "broken":
@@ -208,6 +214,16 @@ def _skip_reason(report: pytest.TestReport) -> str:
     if isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
         return re.sub(r"^Skipped: ", "", str(report.longrepr[2]))
     return str(report.longrepr or "")
+
+
+def _profile_arg(path: Any) -> str:
+    """The profile as a reproduce command names it: relative to the working directory when inside it."""
+    from pathlib import Path
+
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except (TypeError, ValueError):
+        return str(path)
 
 
 def _host_only(url: str) -> str:

@@ -59,6 +59,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--results-dir", default=None, help="where results.json and summary.md go")
     group.addoption("--no-shrink", action="store_true",
                     help="report the first failing example unshrunk (faster; the kill matrix uses it)")
+    group.addoption("--rule-progress", action="store_true",
+                    help="one terminal line per rule as its tests finish, instead of pytest's letters")
     group.addoption("--budget-plan", action="store_true",
                     help="the budget plan: every rule exercised in a few hundred requests "
                          "(always on for a tenant in mode = full)")
@@ -84,6 +86,10 @@ def pytest_configure(config: pytest.Config) -> None:
     _check_workers(config)
 
     config.pluginmanager.register(results.ResultCollector(config), "conformance-results")
+    if config.getoption("--rule-progress"):
+        from conformance.pytest_plugin.progress import RuleProgress
+
+        config.pluginmanager.register(RuleProgress(config), "conformance-progress")
     config.pluginmanager.import_plugin("conformance.pytest_plugin.allure")
     config.pluginmanager.import_plugin("conformance.pytest_plugin.privacy")
 

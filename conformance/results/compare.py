@@ -99,8 +99,14 @@ def diff_results(baseline: dict[str, Any], new: dict[str, Any]) -> Diff:
         after = r.get("verdict", "?")
         if before == after:
             continue
+        if (r.get("expectation") or {}).get("status") == "stale":
+            # the rule passes now; its expectation is what fails: a fix whose entry must go
+            after = "STALE expectation (the rule passes: remove the entry)"
         change = Change(rule=rid, before=before, after=after, severity=r.get("severity", ""),
                         detail=(r.get("counterexample") or "").strip(), reproduce=r.get("reproduce") or "")
+        if after.startswith("STALE"):
+            (diff.fixes if before in FAILING else diff.other).append(change)
+            continue
         if after in FAILING and before == "pass":
             diff.regressions.append(change)
         elif after == "fail" and before not in FAILING:

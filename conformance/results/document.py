@@ -53,6 +53,7 @@ class RuleVerdict(TypedDict):
     tests: list[str]
     counterexample: str | None
     reproduce: str | None
+    replay: NotRequired[dict[str, Any] | None]
     skip_reasons: list[str]
     cause: NotRequired[str]
     expectation: NotRequired[dict[str, Any]]
@@ -70,6 +71,7 @@ class TestRecord(TypedDict):
     failed_at_s: NotRequired[float]
     cause: NotRequired[str]
     curl: NotRequired[str | None]
+    replay: NotRequired[dict[str, Any]]
 
 
 class NotEvaluated(TypedDict):

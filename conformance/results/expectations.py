@@ -1,13 +1,16 @@
 """Known failures per target: ``expectations/<target>.toml`` pins failures to rule ids, strictly.
 
 A file holds ``[[expected]]`` entries, each with ``rule``, ``reason``, ``owner``, ``review_by`` (a
-date) and optionally ``code`` (a Graph error code the failure must show) and ``issue`` (a link).
-Applied to a run's results:
+date) and optionally the failure's signature, ``status`` (the HTTP status of the failing answer) and
+``code`` (a Graph error code the failure must show), and ``issue`` (a link). Applied to a run's results:
 
-* a failing rule with a matching entry becomes ``expected-fail`` (the run may pass);
+* a failing rule with a matching entry becomes ``expected-fail`` (the run may pass); with a signature
+  pinned, *every* failing test of the rule must show a pinned signature: a different failure under
+  the same rule is new (``fail``, status ``new-failure``);
 * a failing rule without one stays ``fail`` (unexpected failure: the run fails);
-* an entry whose rule passed turns the rule into ``fail`` (stale expectation: the run fails);
-* an entry whose ``review_by`` is past only warns;
+* an entry whose rule passed turns the rule into ``fail`` with status ``stale`` (shown as STALE; the
+  run fails until the entry is removed);
+* an entry whose ``review_by`` is past, or whose owner or reason is a placeholder (``TODO``), warns;
 * an entry whose rule was skipped or not run is reported as not checked.
 
 See ``expectations/README.md`` for the format and the burn-down workflow.
@@ -27,7 +30,8 @@ from conformance.core.errors import ToolError
 from conformance.core.tomlfile import read_toml
 from conformance.spec.rules import RULES
 
-ENTRY_KEYS = frozenset({"rule", "reason", "owner", "review_by", "code", "issue"})
+ENTRY_KEYS = frozenset({"rule", "reason", "owner", "review_by", "status", "code", "issue"})
+PLACEHOLDER = re.compile(r"^\s*(TODO|TBD|FIXME|XXX|\?+)\b", re.IGNORECASE)
 TOP_KEYS = frozenset({"target", "expected"})
 TEMPLATE_REVIEW_DAYS = 30
 _CODE_IN_BODY = re.compile(r'"code"\s*:\s*"([^"]+)"')
@@ -43,11 +47,14 @@ class Expectation:
     review_by: date
     code: str | None = None
     issue: str | None = None
+    status: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The entry as it appears in ``results.json``."""
         out: dict[str, Any] = {"reason": self.reason, "owner": self.owner,
                                "review_by": self.review_by.isoformat()}
+        if self.status is not None:
+            out["status_code"] = self.status
         if self.code:
             out["code"] = self.code
         if self.issue:
@@ -70,12 +77,13 @@ def load_expectations(path: Path) -> tuple[str | None, list[Expectation]]:
     if not isinstance(raw, list) or not all(isinstance(e, dict) for e in raw):
         raise ToolError(f"{path}: 'expected' must be an array of tables ([[expected]])")
     entries = [_entry(path, i, e) for i, e in enumerate(raw, 1)]
-    seen: set[tuple[str, str | None]] = set()
+    seen: set[tuple[str, str | None, int | None]] = set()
     for e in entries:
-        key = (e.rule, e.code.lower() if e.code else None)
+        key = (e.rule, e.code.lower() if e.code else None, e.status)
         if key in seen:
             raise ToolError(f"{path}: duplicate expectation for rule {e.rule!r}"
-                            + (f" with code {e.code!r}" if e.code else ""))
+                            + (f" with code {e.code!r}" if e.code else "")
+                            + (f" with status {e.status}" if e.status is not None else ""))
         seen.add(key)
     return target, entries
 
@@ -115,12 +123,18 @@ def apply_expectations(data: dict, path: Path, *, today: date | None = None) -> 
             r["counterexample"] = (f"stale expectation: {rid} is listed as a known failure in {path} "
                                    f"(owner {pinned[0].owner}) but it passed; remove the entry")
             r["reproduce"] = None
+            r["replay"] = None
             section["stale"].append(rid)
             messages.append(f"error: stale expectation: `{rid}` passed; remove it from {path}")
         else:  # broken, skipped, not-run: the entry could not be checked
             r["expectation"] = {**pinned[0].as_dict(), "status": "not-checked"}
             section["not_checked"].append(rid)
     for e in entries:
+        for key in ("owner", "reason"):
+            if PLACEHOLDER.match(getattr(e, key)):
+                section.setdefault("placeholders", []).append({"rule": e.rule, "key": key})
+                messages.append(f"warning: expectation for `{e.rule}` has a placeholder {key} "
+                                f"({getattr(e, key)[:40]!r}): say who answers for it and why")
         if e.review_by < today:
             section["overdue"].append({"rule": e.rule, "owner": e.owner,
                                        "review_by": e.review_by.isoformat()})
@@ -158,6 +172,11 @@ def write_template(data: dict, path: Path, *, today: date | None = None) -> None
         lines += ["", "[[expected]]", f"rule = {_toml_str(rid)}", f"reason = {_toml_str(reason)}",
                   f"owner = {_toml_str(old.get('owner') or 'TODO')}",
                   f"review_by = {old.get('review_by') or review.isoformat()}"]
+        signatures = failure_signatures(data, rid)
+        if old.get("status_code") is not None:
+            lines.append(f"status = {int(old['status_code'])}")
+        elif len(signatures) == 1 and signatures[0][0] is not None:
+            lines.append(f"status = {signatures[0][0]}   # the failure's signature: another status is a new failure")
         if old.get("code"):
             lines.append(f"code = {_toml_str(old['code'])}")
         else:
@@ -177,6 +196,28 @@ def failure_headline(text: str | None) -> str:
     example = ("Falsifying", "Draw ", "state.", "state =", ")", " ")
     plain = [ln.strip() for ln in raw if not ln.startswith(example)]
     return (plain or [ln.strip() for ln in raw] or ["no counterexample recorded"])[0]
+
+
+def test_signature(test: dict[str, Any]) -> tuple[int | None, str | None]:
+    """A failing test's signature: the status of the answer it failed on and that answer's error code.
+
+    Message-free: two failures with the same status and code are the same failure whatever they say.
+    """
+    replay = test.get("replay") or {}
+    status = replay.get("status") if isinstance(replay.get("status"), int) else None
+    found = _CODE_IN_BODY.search(str(replay.get("answer") or ""))
+    return status, (found.group(1) if found else None)
+
+
+def failure_signatures(data: dict, rid: str) -> list[tuple[int | None, str | None]]:
+    """The distinct signatures of rule ``rid``'s failing tests, first seen first."""
+    out: list[tuple[int | None, str | None]] = []
+    for t in data.get("tests", []):
+        if rid in t.get("rules", []) and t.get("outcome") in {"failed", "error"}:
+            sig = test_signature(t)
+            if sig not in out:
+                out.append(sig)
+    return out
 
 
 def failure_codes(data: dict, rid: str) -> list[str]:
@@ -200,6 +241,21 @@ def _apply_to_failure(out: dict, rid: str, r: dict[str, Any], pinned: list[Expec
     texts = " ".join([r.get("counterexample") or ""] + [t.get("message") or "" for t in out.get("tests", [])
                                                          if rid in t.get("rules", [])])
     match = next((e for e in pinned if e.code is None or _mentions(texts, e.code)), None)
+    signed = [e for e in pinned if e.status is not None]
+    if match is not None and signed:
+        new = [sig for sig in failure_signatures(out, rid)
+               if not any(e.status == sig[0] and (e.code is None or (sig[1] or "").lower() == e.code.lower()
+                                                  or _mentions(texts, e.code)) for e in signed)]
+        if new:
+            pinned_sigs = ", ".join(f"{e.status}" + (f" {e.code}" if e.code else "") for e in signed)
+            seen = ", ".join(f"{s if s is not None else '?'}" + (f" {c}" if c else "") for s, c in new)
+            r["expectation"] = {**signed[0].as_dict(), "status": "new-failure"}
+            r["counterexample"] = (f"NEW failure under an expected rule: pinned {pinned_sigs}, this run also "
+                                   f"fails with {seen}\n" + (r.get("counterexample") or ""))
+            section.setdefault("new_failures", []).append(rid)
+            section["unexpected"].append(rid)
+            section["messages"].append(f"error: `{rid}` fails in a new way ({seen}; expected {pinned_sigs})")
+            return
     if match is None:
         codes = ", ".join(e.code for e in pinned if e.code)
         seen = ", ".join(failure_codes(out, rid)) or "none"
@@ -238,9 +294,12 @@ def _entry(path: Path, index: int, raw: dict[str, Any]) -> Expectation:
     for key in ("code", "issue"):
         if key in raw and (not isinstance(raw[key], str) or not raw[key].strip()):
             raise ToolError(f"{where} ({rule}): '{key}' must be a non-empty string")
+    status = raw.get("status")
+    if status is not None and (not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599):
+        raise ToolError(f"{where} ({rule}): 'status' must be an HTTP status code (status = 400)")
     return Expectation(rule=rule, reason=raw["reason"].strip(), owner=raw["owner"].strip(),
                        review_by=_date(where, rule, raw.get("review_by")), code=raw.get("code"),
-                       issue=raw.get("issue"))
+                       issue=raw.get("issue"), status=status)
 
 
 def _date(where: str, rule: str, value: Any) -> date:

@@ -1,9 +1,10 @@
 """Render a run's ``results.json`` document as one self-contained ``index.html``.
 
-No network, no JavaScript: inline CSS, every value HTML-escaped. Sections: the run, a matrix of
-rules × verdict (pass, fail, expected fail, broken, skipped, not run, unproven), each failing rule
-with its counterexample and reproduction, expected failures, skip reasons, the gray-zone
-observations (input → status → stored value) and the other observations.
+No network, no JavaScript: inline CSS and SVG, every value HTML-escaped. Sections, most wanted first:
+each failing rule (its failing request and answer, what failed, the commands that send it again, the
+failing tests only), expected failures, the permission matrix (contexts × operations × addressees,
+one coloured cell each), the gray-zone numbers (input, outcome, stored value), a compact grid of
+every rule's verdict, the run's facts, skip reasons and the other observations.
 """
 
 from __future__ import annotations
@@ -12,8 +13,18 @@ from collections.abc import Collection
 from html import escape
 from typing import Any
 
+from conformance.results.matrix_svg import permission_matrix
+from conformance.results.reproduce import reproduce_script, sent_headers
+
 COLUMNS = (("pass", "pass"), ("fail", "fail"), ("expected-fail", "expected fail"), ("broken", "broken"),
-           ("skipped", "skipped"), ("not-run", "not run"))
+           ("skipped", "skipped"), ("not-run", "not run"), ("stale", "STALE"))
+_MORE_CSS = """
+.grid{display:flex;flex-wrap:wrap;gap:.3rem}.chip{border:1px solid #e3e5ea;border-radius:.3rem;padding:.1rem .4rem;
+font-size:12px}.chip a{color:inherit;text-decoration:none}.chip.unproven{outline:2px dashed #d08a2c}
+.stale{background:#ffe9c7;color:#8a4b00;font-weight:600}section.failure{border-left:4px solid #d33;padding:.1rem .8rem;
+margin:1rem 0;background:#fffafa}pre.exchange{background:#f7f9fc}pre.repro{background:#f4fbf5}
+.none{color:#17642f;font-weight:600}svg text{font:11px system-ui,sans-serif}
+"""
 
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1200px;
@@ -32,8 +43,12 @@ th{background:#f0f2f5;font-weight:600}td.m{text-align:center;width:5.5rem}
 """
 
 
-def render_index(data: dict[str, Any], *, unproven: Collection[str] = ()) -> str:
-    """The whole page for a results document; ``unproven`` are rules no seeded fault breaks."""
+def render_index(data: dict[str, Any], *, unproven: Collection[str] = (), results_dir: str = "reports/latest") -> str:
+    """The whole page for a results document; ``unproven`` are rules no seeded fault breaks.
+
+    Failures come first (each with its request and answer and the commands that send it again), then
+    the permission matrix picture, the gray-zone table, and the compact grid of every rule's verdict.
+    """
     rules: dict[str, dict[str, Any]] = data.get("rules", {})
     t = data.get("target") or {}
     title = f"Conformance run: {t.get('name', '?')} (edition {t.get('edition', '?')})"
@@ -41,15 +56,16 @@ def render_index(data: dict[str, Any], *, unproven: Collection[str] = ()) -> str
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width,initial-scale=1">',
-        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
+        f"<title>{_e(title)}</title><style>{_CSS}{_MORE_CSS}</style></head><body>",
         f"<h1>{_e(title)}</h1>",
-        _run_facts(data),
         _counts(rules, unproven),
-        _matrix(rules, unproven),
-        _failures(rules),
+        _failures(rules, data, results_dir),
         _expected(rules, data.get("expectations")),
-        _skipped(rules),
+        permission_matrix(data.get("observations", [])),
         _gray(data.get("observations", [])),
+        _grid(rules, unproven),
+        _run_facts(data),
+        _skipped(rules),
         _other_observations(data.get("observations", [])),
         "</body></html>",
     ]
@@ -90,45 +106,71 @@ def _counts(rules: dict[str, dict[str, Any]], unproven: Collection[str]) -> str:
     return "<p>" + "".join(badges) + "</p>"
 
 
-def _matrix(rules: dict[str, dict[str, Any]], unproven: Collection[str]) -> str:
-    head = "".join(f"<th>{_e(label)}</th>" for _, label in COLUMNS) + "<th>unproven</th>"
-    rows = []
+def _grid(rules: dict[str, dict[str, Any]], unproven: Collection[str]) -> str:
+    """Every rule as one small coloured chip (its verdict), linked to its failure where it has one."""
+    chips = []
     for rid, r in rules.items():
-        cells = []
-        for key, _label in COLUMNS:
-            hit = r["verdict"] == key
-            note = "; ".join(r.get("skip_reasons") or []) if key == "skipped" and hit else ""
-            mark = "●" if hit else ""
-            cells.append(f'<td class="m {key if hit else ""}" title="{_e(note)}">{mark}</td>')
-        hit = rid in unproven
-        cells.append(f'<td class="m {"unproven" if hit else ""}">{"●" if hit else ""}</td>')
-        rows.append(f'<tr><td><a href="#{_e(rid)}"><code>{_e(rid)}</code></a></td>'
-                    f"<td>{_e(r.get('severity', ''))}</td>{''.join(cells)}"
-                    f"<td>{_e(r.get('statement', ''))}</td></tr>")
-    return (f"<h2>Rules × verdict</h2><table><tr><th>rule</th><th>severity</th>{head}<th>statement</th></tr>"
-            + "".join(rows) + "</table>")
+        verdict = "stale" if (r.get("expectation") or {}).get("status") == "stale" else r["verdict"]
+        label = dict(COLUMNS).get(verdict, verdict)
+        note = "; ".join(r.get("skip_reasons") or []) if verdict == "skipped" else r.get("statement", "")
+        mark = " unproven" if rid in unproven else ""
+        inner = f"<code>{_e(rid)}</code> <small>{_e(label)}{' · unproven' if mark else ''}</small>"
+        if verdict in {"fail", "broken", "stale", "expected-fail"}:
+            inner = f'<a href="#{_e(rid)}">{inner}</a>'
+        chips.append(f'<span class="chip {_e(verdict)}{mark}" title="{_e(note)}">{inner}</span>')
+    return f'<h2 id="rules">All rules</h2><div class="grid">{"".join(chips)}</div>'
 
 
-def _failures(rules: dict[str, dict[str, Any]]) -> str:
+def _failures(rules: dict[str, dict[str, Any]], data: dict[str, Any], results_dir: str) -> str:
     failing = {rid: r for rid, r in rules.items() if r["verdict"] in {"fail", "broken"}}
     if not failing:
-        return "<h2>Failures</h2><p>None.</p>"
-    out = ["<h2>Failures</h2>"]
+        return '<h2 id="failures">Failures</h2><p class="none">None: every rule that ran passed.</p>'
+    tests = {t["nodeid"]: t for t in data.get("tests", [])}
+    out = [f'<h2 id="failures">Failures ({len(failing)})</h2>']
     for rid, r in failing.items():
-        out.append(f'<h3 id="{_e(rid)}"><span class="badge {_e(r["verdict"])}">{_e(r["verdict"])}</span>'
-                   f"<code>{_e(rid)}</code> <span class=\"muted\">({_e(r.get('severity', ''))})</span></h3>")
+        exp = r.get("expectation") or {}
+        shown = "STALE" if exp.get("status") == "stale" else r["verdict"].upper()
+        out.append(f'<section class="failure" id="{_e(rid)}"><h3><span class="badge {_e(r["verdict"])}">'
+                   f"{_e(shown)}</span><code>{_e(rid)}</code> <span class=\"muted\">({_e(r.get('severity', ''))})"
+                   "</span></h3>")
         out.append(f"<p>{_e(r.get('statement', ''))}<br>"
                    f"<span class=\"muted\">Source: {_e(r.get('source', ''))}</span></p>")
-        exp = r.get("expectation")
         if exp:
             out.append(f"<p>Expectation: {_e(exp.get('status', ''))} (owner {_e(exp.get('owner', ''))})</p>")
-        out.append(f"<p>Counterexample:</p><pre>{_e((r.get('counterexample') or '').strip())}</pre>")
-        if r.get("reproduce"):
-            out.append(f"<p>Reproduce:</p><pre>{_e(r['reproduce'])}</pre>")
-        if r.get("tests"):
-            out.append("<p class=\"muted\">Tests: " + ", ".join(f"<code>{_e(n)}</code>" for n in r["tests"])
-                       + "</p>")
+        replay = r.get("replay")
+        if replay:
+            out.append("<p>The failing request and its answer:</p>" + _exchange(replay))
+        out.append(f"<p>What failed:</p><pre>{_e((r.get('counterexample') or '').strip())}</pre>")
+        script = reproduce_script(replay, data.get("target") or {}, results_dir=results_dir, rule=rid)
+        if script:
+            out.append(f'<p>Send it again:</p><pre class="repro">{_e(script)}</pre>')
+        elif r.get("reproduce"):
+            out.append(f'<p>Send it again:</p><pre class="repro">{_e(r["reproduce"])}</pre>')
+        bad = [n for n in r.get("tests", []) if (tests.get(n) or {}).get("outcome") in {"failed", "error", "broken"}]
+        if bad:
+            out.append('<p class="muted">Failing tests: ' + ", ".join(f"<code>{_e(n)}</code>" for n in bad)
+                       + (f" ({len(r['tests']) - len(bad)} other test(s) of this rule passed or skipped)"
+                          if len(r["tests"]) > len(bad) else "") + "</p>")
+        out.append("</section>")
     return "\n".join(out)
+
+
+def _exchange(replay: dict[str, Any]) -> str:
+    """The recorded request (no token) and the answer it got, as a short transcript."""
+    lines = [f"> {replay.get('method')} {replay.get('url') or replay.get('path')}"]
+    lines += [f"> {k}: {v}" for k, v in sent_headers(replay).items()]
+    if replay.get("authorization") == "token":
+        who = f" as {replay['subject']}" if replay.get("subject") else ""
+        lines.append(f"> Authorization: Bearer $TOKEN   [{replay.get('context') or 'token'}{who}]")
+    elif replay.get("authorization") == "empty":
+        lines.append("> Authorization: Bearer")
+    if replay.get("body") is not None:
+        lines.append(f"> {replay['body']}")
+    lines.append(f"< {replay.get('status')}")
+    answer = str(replay.get("answer") or "")
+    if answer:
+        lines.append("< " + (answer if len(answer) <= 1200 else answer[:1200] + " …"))
+    return f'<pre class="exchange">{_e(chr(10).join(lines))}</pre>'
 
 
 def _expected(rules: dict[str, dict[str, Any]], section: dict[str, Any] | None) -> str:
@@ -162,14 +204,23 @@ def _skipped(rules: dict[str, dict[str, Any]]) -> str:
 
 
 def _gray(observations: list[dict[str, Any]]) -> str:
+    """Input, outcome and stored value of each gray-zone number; a rejected input stored nothing."""
     gray = [o for o in observations if o.get("topic") == "gray-zone"]
     if not gray:
         return ""
-    rows = "".join(f"<tr><td>{_e(o.get('label'))}</td><td><code>{_e(repr(o.get('input')))}</code></td>"
-                   f"<td>{_e(o.get('status'))}</td><td><code>{_e(repr(o.get('stored')))}</code></td>"
-                   f"<td>{_e(o.get('code') or '')}</td></tr>" for o in gray)
-    return ("<h2>Gray-zone observations (recorded, not asserted)</h2><table><tr><th>label</th><th>input</th>"
-            f"<th>status</th><th>stored value</th><th>error code</th></tr>{rows}</table>")
+    rows = []
+    for o in gray:
+        status = o.get("status")
+        accepted = isinstance(status, int) and 200 <= status < 300
+        outcome = f"{'accepted' if accepted else 'rejected'} ({status}{' ' + o['code'] if o.get('code') else ''})"
+        if accepted:
+            stored = f"<code>{_e(o.get('stored'))}</code>"
+        else:
+            stored = '<span class="muted">nothing: the number held before is unchanged</span>'
+        rows.append(f"<tr><td>{_e(o.get('label'))}</td><td><code>{_e(o.get('input'))}</code></td>"
+                    f'<td class="{"pass" if accepted else "skipped"}">{_e(outcome)}</td><td>{stored}</td></tr>')
+    return ('<h2 id="gray">Gray-zone numbers (recorded, not asserted)</h2><table><tr><th>label</th><th>input</th>'
+            f"<th>outcome</th><th>stored value</th></tr>{''.join(rows)}</table>")
 
 
 def _other_observations(observations: list[dict[str, Any]]) -> str:

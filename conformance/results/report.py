@@ -54,7 +54,8 @@ def write_own_summary(results_dir: Path, data: dict[str, Any]) -> None:
     unproven = load_unproven(results_dir)
     results_dir.mkdir(parents=True, exist_ok=True)
     (results_dir / "summary.md").write_text(render_summary(data, unproven), encoding="utf-8")
-    (results_dir / "index.html").write_text(render_index(data, unproven=unproven), encoding="utf-8")
+    (results_dir / "index.html").write_text(render_index(data, unproven=unproven, results_dir=str(results_dir)),
+                                             encoding="utf-8")
 
 
 def load_unproven(results_dir: Path) -> frozenset[str]:

@@ -31,8 +31,16 @@ def _count_requests(target: Target, request: pytest.FixtureRequest) -> Iterator[
     before = target.client.requests_sent
     target.client.last_probe = None
     target.tape.begin_test()
+    target.client.wanted = {}
     yield
     request.node.user_properties.append(("requests", target.client.requests_sent - before))
     probe = target.client.last_probe or (target.client.exchanges[-1] if target.client.exchanges else None)
     if probe is not None:
         request.node.user_properties.append(("curl", probe.curl()))
+        replay = probe.replay_record(target.client.base_url)
+        replay["setup"] = target.client.probe_wanted if probe is target.client.last_probe else {}
+        if replay["setup"]:
+            acting_on = [target.profile.users[k] for k in replay["setup"] if k in target.profile.users]
+            replay["admin_subject"] = target.admin_subject(acting_on[0] if acting_on else None).key
+            replay["users"] = {u.key: u.id for u in acting_on}
+        request.node.user_properties.append(("replay", replay))

@@ -221,6 +221,8 @@ def _check(target: Target, user_of, observe, ctx: PermissionContext, operation: 
     r = _send(target, operation, prefix, target.token(ctx, caller), caller)
     where = (f"{operation} {prefix} as [{describe_context(ctx)}] in edition {target.edition} "
              f"({expected.rule})")
+    observe("permission", rule=expected.rule, operation=operation, context=describe_context(ctx),
+            expected=sorted(expected.statuses), status=r.status_code, open=expected.open)  # the report's matrix
     # allowed is this rule's claim; which 2xx is create-201's, update-204's, delete-204's (read back below)
     allowed = all(200 <= s < 300 for s in expected.statuses) and 200 <= r.status_code < 300
     assert allowed or r.status_code in expected.statuses, (

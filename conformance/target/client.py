@@ -25,6 +25,7 @@ import json as jsonlib
 import math
 import os
 import random
+import shlex
 import socket
 import threading
 import time
@@ -82,17 +83,37 @@ class Exchange:
     response_headers: dict[str, str]
     response_body: str
     elapsed_ms: float
+    context: str | None = None
+    """What the token sent stood for (``delegated scp=... wids=...``), when the target knows; never the token."""
+    subject: str | None = None
+    """The profile key of the user the token was signed in as, when the target knows."""
 
-    def curl(self) -> str:
-        """A ``curl`` line that reproduces the request (token left as ``$TOKEN``)."""
-        parts = ["curl", "-i", "-X", self.method, _sh(self.url)]
+    def curl(self, token_var: str = "TOKEN") -> str:
+        """A shell-safe ``curl`` line that sends this request again, the token read from ``$TOKEN``.
+
+        Every word is quoted with :func:`shlex.quote` except the Authorization header, which is in double
+        quotes so that the shell expands ``$TOKEN`` (no header at all when the request had none).
+        """
+        parts = ["curl", "-sS", "-i", "-X", shlex.quote(self.method), shlex.quote(self.url)]
         for k, v in self.request_headers.items():
             if k.lower() == "authorization":
-                v = "Bearer $TOKEN"
-            parts += ["-H", _sh(f"{k}: {v}")]
+                empty = v.strip() == "Bearer"
+                parts += ["-H", "'Authorization: Bearer '" if empty else f'"Authorization: Bearer ${token_var}"']
+            else:
+                parts += ["-H", shlex.quote(f"{k}: {v}")]
         if self.request_body is not None:
-            parts += ["--data-raw", _sh(self.request_body)]
+            parts += ["--data-raw", shlex.quote(self.request_body)]
         return " ".join(parts)
+
+    def replay_record(self, base_url: str) -> dict[str, Any]:
+        """The request as data (path relative to ``base_url``, no token) and the answer it got, trimmed."""
+        path = self.url[len(base_url):] if base_url and self.url.startswith(base_url) else self.url
+        headers = {k: v for k, v in self.request_headers.items() if k.lower() != "authorization"}
+        auth = next((v for k, v in self.request_headers.items() if k.lower() == "authorization"), None)
+        return {"method": self.method, "path": path, "url": self.url, "headers": headers, "body": self.request_body,
+                "authorization": None if auth is None else ("empty" if auth.strip() == "Bearer" else "token"),
+                "context": self.context, "subject": self.subject,
+                "status": self.status, "answer": self.response_body[:2000]}
 
 
 @dataclass
@@ -423,6 +444,7 @@ class _GuardedAdapter(HTTPAdapter):
         """Guard the request as it will go out (its own Authorization header) and count it, then send it
         and read its answer within the limits (whatever ``stream`` the caller asked for)."""
         self._client._before_send(request)
+        started = time.perf_counter()
         client = self._client
         if client.track_numbers and client.numbers_are_ours and request.body:
             body = request.body
@@ -450,11 +472,16 @@ class _GuardedAdapter(HTTPAdapter):
             response._content_consumed = True
             if self._client.track_numbers:
                 GENERATED.received(response._content.decode("utf-8", "replace"))
-            return response
         finally:
             _WATCHDOG.disarm(watch)
             _CURRENT.watch = None
             self._client._after_send(request)
+        if not getattr(self._client._inside, "recording", False):
+            # sent on the session directly (schemathesis): recorded here, so a failure's curl is this request
+            body = request.body
+            self._client._record(str(request.method or "GET"), str(request.url or ""), dict(request.headers),
+                                 body, response, started)
+        return response
 
 
 class GraphClient:
@@ -503,8 +530,14 @@ class GraphClient:
         self.exchanges: deque[Exchange] = deque(maxlen=keep)
         self.listeners: list[Callable[[Exchange], None]] = []
         self.last_probe: Exchange | None = None
+        self.probe_wanted: dict[str, dict[str, str]] = {}
+        """:attr:`wanted` as it was when :attr:`last_probe` was sent: the state a replay sets up first."""
         self._setup_depth = 0
         self.write_observers: list[WriteObserver] = []
+        self.describe_token: Callable[[str | None], tuple[str | None, str | None]] | None = None
+        """Given a token sent, what it stood for and whose it was (set by the target; the token is never kept)."""
+        self.wanted: dict[str, dict[str, str]] = {}
+        """user key -> the state the suite last set that user to (type -> number); the suite's own numbers."""
         self._inside = threading.local()
         adapter = _GuardedAdapter(self)
         self.session.mount("http://", adapter)
@@ -562,6 +595,7 @@ class GraphClient:
             started = time.perf_counter()
             self._inside.me = me
             self._inside.user = None
+            self._inside.recording = True
             try:
                 response = self.session.request(method, url, data=body, headers=hdrs, timeout=self.timeout_s,
                                                 allow_redirects=False)
@@ -569,6 +603,7 @@ class GraphClient:
                 raise TargetBroken(f"{method} {path}: no answer ({type(exc).__name__})", unanswered=True) from None
             finally:
                 self._inside.me = None
+                self._inside.recording = False
             user = self._inside.user
             self._record(method, url, hdrs, body, response, started)
             if response.status_code not in RETRY_STATUSES:
@@ -655,13 +690,19 @@ class GraphClient:
 
     def _record(self, method: str, url: str, hdrs: dict[str, str], body: str | bytes | None,
                 response: requests.Response, started: float) -> None:
-        shown = {k: ("Bearer MASKED" if k.lower() == "authorization" else v) for k, v in hdrs.items()}
+        shown = {k: (_masked_auth(v) if k.lower() == "authorization" else v) for k, v in hdrs.items()}
         text_body = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        context = subject = None
+        auth = next((v for k, v in hdrs.items() if k.lower() == "authorization"), None)
+        if self.describe_token is not None:
+            raw = str(auth)[7:] if auth is not None and str(auth)[:7].lower() == "bearer " else None
+            context, subject = self.describe_token(raw if auth is not None else None)
         ex = Exchange(method, url, shown, text_body, response.status_code, dict(response.headers),
-                      response.text[:4000], round((time.perf_counter() - started) * 1000, 1))
+                      response.text[:4000], round((time.perf_counter() - started) * 1000, 1), context, subject)
         self.exchanges.append(ex)
         if not self._setup_depth:
             self.last_probe = ex
+            self.probe_wanted = {k: dict(v) for k, v in self.wanted.items()}
         for listener in self.listeners:
             listener(ex)
 
@@ -700,5 +741,7 @@ class GraphClient:
         return self.request("POST", f"{prefix}{PHONE_METHODS}/{method_id}/{name}", token=token, **kw)
 
 
-def _sh(value: str) -> str:
-    return "'" + value.replace("'", "'\"'\"'") + "'"
+def _masked_auth(value: str | bytes) -> str:
+    """An Authorization header as recorded: ``Bearer MASKED``, or ``Bearer`` when it carried no token."""
+    text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+    return "Bearer" if not text[7:].strip() else "Bearer MASKED"

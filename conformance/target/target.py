@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import requests
 
 from conformance.core.errors import GuardRefusal
+from conformance.target.auth.contexts import token_text
 from conformance.target.auth.providers import ADMIN_CONTEXT, SELF_CONTEXT, TokenProvider, make_provider
 from conformance.target.client import PHONE_METHODS, GraphClient, Limits, RetryPolicy, TargetBroken
 from conformance.target.numbers import fresh_number
@@ -97,6 +98,8 @@ class Target:
         if profile.consistency_timeout_s > 0:
             self.client.write_observers.append(self._expect_write)
         self.tape = Tape()
+        self._issued: dict[str, tuple[str, str | None]] = {}
+        self.client.describe_token = self._describe_token
         self.client.session.hooks["response"].append(self._on_response)
 
     def _on_response(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
@@ -125,7 +128,19 @@ class Target:
         value = self.provider.token(ctx, subject)
         if ctx.token_kind in {"delegated", "application"}:
             self._tokens[key] = value
+        if value:
+            if len(self._issued) >= 4096:
+                self._issued.pop(next(iter(self._issued)))
+            self._issued[value] = (token_text(ctx), subject.key if subject else None)
         return value
+
+    def _describe_token(self, token: str | None) -> tuple[str | None, str | None]:
+        """What a token this target handed out stood for, and whose it was (``None``s for one it did not)."""
+        if token is None:
+            return "none", None
+        if not token:
+            return "empty", None
+        return self._issued.get(token, (None, None))
 
     def admin_token(self, acting_on: User | None = None) -> str | None:
         """The setup/read-back token: a Privileged Authentication Administrator with ReadWrite.All.
@@ -138,6 +153,10 @@ class Target:
     def self_token(self, user: User) -> str | None:
         """A token of ``user`` acting on their own methods (UserAuthenticationMethod.ReadWrite)."""
         return self.token(SELF_CONTEXT, self.provider.subject(SELF_CONTEXT, user))
+
+    def admin_subject(self, acting_on: User | None = None) -> User:
+        """The user the set-up token (:meth:`admin_token`) is signed in as when acting on ``acting_on``."""
+        return self._admin_subject(acting_on)
 
     def _admin_subject(self, acting_on: User | None = None) -> User:
         roles = [r for r in ("privileged_auth_admin", "global_admin", "caller") if self.profile.has_role(r)]
@@ -247,6 +266,7 @@ class Target:
         owns each of them): :class:`SetupFailed` names the step whose effect is missing.
         """
         self.tape.arranging(user.id)
+        self.client.wanted[user.key] = {k: v for k, v in (want or {}).items() if v is not None}
         with self.client.setup():
             self._reset(user, want)
 

@@ -41,8 +41,10 @@ def test_labels_come_from_the_catalog() -> None:
     marks = label_marks(rules)
     got = labels(marks)
     assert got["epic"] == ["update"]
-    assert got["feature"] == ["update", "phone number"]
-    assert got["story"] == ["update-204", "number-valid-accepted"]
+    assert got["feature"] == ["update"], "one feature: a test shows once in the behaviour tree"
+    assert got["story"] == ["update-204"], "one story: the first rule"
+    assert got["rule"] == ["update-204", "number-valid-accepted"], "every rule stays filterable"
+    assert got["tag"] == ["number-valid-accepted"]
     assert got["severity"] == ["blocker"]
     links = [m for m in marks if m.name == "allure_link"]
     assert links and links[0].args[0] == OPERATION_PAGES["update"]

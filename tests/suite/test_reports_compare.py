@@ -129,3 +129,18 @@ def test_rules_left_out_of_a_partial_run_are_summarised_not_listed() -> None:
     assert len(diff.not_run) == len(new["rules"]) - 2  # update-204, and perm-current-no-self-service was not run
     md = render_markdown(diff)
     assert f"{len(diff.not_run)} rule(s) not run in the new run" in md and "#### Other verdict changes" not in md
+
+
+def test_a_stale_expectation_shows_as_stale_not_as_a_failure(tmp_path: Path) -> None:
+    from datetime import date
+
+    from conformance.results.expectations import apply_expectations
+
+    baseline = make_results({"update-204": "failed"})
+    baseline["rules"]["update-204"]["verdict"] = "expected-fail"
+    entry = tmp_path / "e.toml"
+    entry.write_text('[[expected]]\nrule = "update-204"\nreason = "r"\nowner = "o"\nreview_by = 2030-01-01\n')
+    new = apply_expectations(make_results(), entry, today=date(2025, 1, 1))
+    diff = diff_results(baseline, new)
+    assert [c.rule for c in diff.fixes] == ["update-204"] and not diff.failed
+    assert "expected-fail -> STALE expectation" in render_text(diff)

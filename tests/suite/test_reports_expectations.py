@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import tomllib
 from datetime import date
@@ -161,3 +162,77 @@ def test_the_example_file_is_valid() -> None:
     example = Path(__file__).resolve().parents[2] / "expectations" / "example-emulator.toml"
     target, entries = load_expectations(example)
     assert target == "embedded-emulator" and entries
+
+
+def _with_answers(data: dict, rid: str, *answers: tuple[int, str]) -> dict:
+    """Give rule ``rid``'s failing test(s) recorded failing answers (status, error code)."""
+    failing = [t for t in data["tests"] if rid in t["rules"] and t["outcome"] == "failed"]
+    base = failing[0]
+    data["tests"] = [t for t in data["tests"] if t is not base]
+    for n, (status, code) in enumerate(answers):
+        answer = json.dumps({"error": {"code": code, "message": "x"}}) if code else "{}"
+        data["tests"].append({**base, "nodeid": f"{base['nodeid']}[{n}]",
+                              "replay": {"method": "PATCH", "path": "/me", "headers": {}, "status": status,
+                                         "answer": answer}})
+    return data
+
+
+def test_a_pinned_signature_matches_the_same_failure(tmp_path: Path) -> None:
+    data = _with_answers(make_results({"update-204": "failed"}), "update-204", (200, None))
+    out = apply_expectations(data, expectations(tmp_path, entry("update-204") + "status = 200\n"), today=TODAY)
+    assert out["rules"]["update-204"]["verdict"] == "expected-fail"
+    assert out["rules"]["update-204"]["expectation"]["status_code"] == 200
+    assert exit_code_for(out) == 0
+
+
+def test_a_different_failure_under_an_expected_rule_is_new(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _with_answers(make_results({"update-204": "failed"}), "update-204", (200, None), (500, "boom"))
+    out = apply_expectations(data, expectations(tmp_path, entry("update-204") + "status = 200\n"), today=TODAY)
+    r = out["rules"]["update-204"]
+    assert r["verdict"] == "fail" and r["expectation"]["status"] == "new-failure"
+    assert "500 boom" in r["counterexample"]
+    assert out["expectations"]["new_failures"] == ["update-204"]
+    assert exit_code_for(out) == 1
+    assert "fails in a new way" in capsys.readouterr().err
+
+
+def test_a_placeholder_owner_warns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = make_results({"update-204": "failed"})
+    body = entry("update-204").replace('owner = "emulator-team"', 'owner = "TODO"')
+    out = apply_expectations(data, expectations(tmp_path, body), today=TODAY)
+    assert out["rules"]["update-204"]["verdict"] == "expected-fail", "a placeholder warns, it does not fail"
+    assert out["expectations"]["placeholders"] == [{"rule": "update-204", "key": "owner"}]
+    assert "placeholder owner" in capsys.readouterr().err
+
+
+def test_a_status_must_be_an_http_status(tmp_path: Path) -> None:
+    with pytest.raises(ToolError, match="'status' must be an HTTP status code"):
+        load_expectations(expectations(tmp_path, entry("update-204") + 'status = "200"\n'))
+
+
+def test_the_template_pins_the_signature(tmp_path: Path) -> None:
+    data = _with_answers(make_results({"update-204": "failed"}), "update-204", (200, None))
+    path = tmp_path / "written.toml"
+    write_template(data, path, today=TODAY)
+    doc = tomllib.loads(path.read_text())
+    assert doc["expected"][0]["status"] == 200
+    out = apply_expectations(data, path, today=TODAY)
+    assert out["rules"]["update-204"]["verdict"] == "expected-fail"
+
+
+def test_a_stale_expectation_shows_as_stale_in_the_terminal(tmp_path: Path) -> None:
+    from conformance.cli.terminal import final_report
+
+    out = apply_expectations(make_results(), expectations(tmp_path, entry("update-204")), today=TODAY)
+    text = final_report(out, "reports/latest")
+    assert any(line.split()[:2] == ["STALE", "update-204"] for line in text.splitlines())
+
+
+def test_an_exit_0_run_never_says_failed(tmp_path: Path) -> None:
+    from conformance.cli.terminal import final_report
+
+    out = apply_expectations(make_results({"update-204": "failed"}), expectations(tmp_path, entry("update-204")),
+                             today=TODAY)
+    assert exit_code_for(out) == 0
+    text = final_report(out, "reports/latest")
+    assert "1 expected failure" in text and " failed" not in text.splitlines()[-1]

@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -38,6 +38,7 @@ from typing import Any
 
 from conformance.cli.kill_matrix import worker as kill_worker
 from conformance.cli.kill_matrix.portability import Configuration, clean_configurations, coverage_note
+from conformance.cli.kill_matrix.progress import Progress, summary
 from conformance.cli.rules import fault_catalog
 from conformance.core.errors import EXIT_CONFORMS, EXIT_NONCONFORMANT, ToolError
 from conformance.safety.budget import CANNOT_KILL
@@ -107,28 +108,46 @@ def _run_one(name: str, extra: list[str], budget: list[str], out_root: Path) -> 
                     proc.stderr or proc.stdout)
 
 
-def _run_isolated(jobs: list[Job], budget: list[str], out_root: Path, workers: int) -> list[Outcome]:
+Finished = Callable[[Outcome], None]
+"""Told about each run as it finishes (the progress lines)."""
+
+
+def _run_isolated(jobs: list[Job], budget: list[str], out_root: Path, workers: int,
+                  finished: Finished | None = None) -> list[Outcome]:
+    def one(job: Job) -> Outcome:
+        outcome = _run_one(job[0], job[1], budget, out_root)
+        if finished is not None:
+            finished(outcome)
+        return outcome
+
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda job: _run_one(job[0], job[1], budget, out_root), jobs))
+        return list(pool.map(one, jobs))
 
 
-def _run_pooled(jobs: list[Job], budget: list[str], out_root: Path, workers: int) -> list[Outcome]:
+def _run_pooled(jobs: list[Job], budget: list[str], out_root: Path, workers: int,
+                finished: Finished | None = None) -> list[Outcome]:
     """Run the jobs in ``workers`` long-lived processes (:mod:`conformance.cli.kill_matrix.worker`), in order."""
 
     out_root.mkdir(parents=True, exist_ok=True)
+    outcomes: dict[int, Outcome] = {}
     with tempfile.TemporaryDirectory(prefix="kill-matrix-") as logs:
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=kill_worker.init, initargs=(logs,))
         try:
-            futures = [pool.submit(kill_worker.run, _run_argv(extra, budget, out_root / name))
-                       for name, extra in jobs]
-            done = [f.result() for f in futures]
+            futures = {pool.submit(kill_worker.run, _run_argv(extra, budget, out_root / name)): i
+                       for i, (name, extra) in enumerate(jobs)}
+            for future in as_completed(futures):
+                i = futures[future]
+                name, extra = jobs[i]
+                code, seconds, output = future.result()
+                outcomes[i] = _outcome(name, extra, code, seconds, out_root / name, output)
+                if finished is not None:
+                    finished(outcomes[i])
         except BrokenProcessPool:
             raise ToolError("a kill-matrix worker process died; run again with --isolated") from None
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-    return [_outcome(name, extra, code, seconds, out_root / name, output)
-            for (name, extra), (code, seconds, output) in zip(jobs, done, strict=True)]
+    return [outcomes[i] for i in range(len(jobs))]
 
 
 def fault_job(name: str, claimed: tuple[str, ...], *, attribute: bool) -> Job:
@@ -160,21 +179,25 @@ def run_kill_matrix(args: argparse.Namespace) -> int:
     # the clean runs first: they are the longest, so the faults fill the other workers meanwhile
     jobs: list[Job] = [(c.name, c.args()) for c in clean_runs.values()]
     jobs += [fault_job(name, tuple(catalog[name].rules), attribute=attribute) for name in chosen]
-    run_jobs: Callable[[list[Job], list[str], Path, int], list[Outcome]] = (
-        _run_isolated if getattr(args, "isolated", False) else _run_pooled)
+    run_jobs: Callable[..., list[Outcome]] = _run_isolated if getattr(args, "isolated", False) else _run_pooled
     started = time.perf_counter()
-    outcomes = run_jobs(jobs, budget, out_root, max(1, args.jobs))
-    for o in outcomes:
+    progress = Progress(len(jobs), clean=set(clean_runs), workers=max(1, args.jobs))
+    progress.start(max(1, args.jobs), budget)
+
+    def finished(o: Outcome) -> None:
         if o.name in catalog:
             o.claimed_rules = list(catalog[o.name].rules)
             o.description = catalog[o.name].description
+        progress.finished(o)
+
+    outcomes = run_jobs(jobs, budget, out_root, max(1, args.jobs), finished)
     report = build_report(outcomes, all_faults=not args.fault, seconds=time.perf_counter() - started,
                           clean_runs=clean_runs, attribute=attribute)
     report["budget_plan"] = bool(getattr(args, "budget_plan", False))
     write_report(Path(args.results_dir), report)
     clean_ok = all(o["exit_code"] == EXIT_CONFORMS for o in report["clean"])
     survivors = [f["name"] for f in report["faults"] if not f["killed"]]
-    print(render_markdown(report))
+    print(summary(report, str(Path(args.results_dir) / "faults.md")))
     if not clean_ok:
         false_alarms = sorted({r for c in report["clean"] for r in c["failed_rules"]})
         print("error: the suite fails on a clean emulator configuration (false alarm"
