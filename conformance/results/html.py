@@ -15,6 +15,7 @@ from typing import Any
 
 from conformance.results.matrix_svg import permission_matrix
 from conformance.results.reproduce import reproduce_script, sent_headers
+from conformance.results.summary import not_evaluated_groups
 
 COLUMNS = (("pass", "pass"), ("fail", "fail"), ("expected-fail", "expected fail"), ("broken", "broken"),
            ("skipped", "skipped"), ("not-run", "not run"), ("stale", "STALE"))
@@ -59,6 +60,7 @@ def render_index(data: dict[str, Any], *, unproven: Collection[str] = (), result
         f"<title>{_e(title)}</title><style>{_CSS}{_MORE_CSS}</style></head><body>",
         f"<h1>{_e(title)}</h1>",
         _counts(rules, unproven),
+        _not_evaluated(data),
         _failures(rules, data, results_dir),
         _expected(rules, data.get("expectations")),
         permission_matrix(data.get("observations", [])),
@@ -70,6 +72,20 @@ def render_index(data: dict[str, Any], *, unproven: Collection[str] = (), result
         "</body></html>",
     ]
     return "\n".join(p for p in parts if p) + "\n"
+
+
+def _not_evaluated(data: dict[str, Any]) -> str:
+    """The causes that kept rules from being evaluated, one line each (a set-up defect is one cause, not
+    a failure of every rule whose set-up it broke)."""
+    groups = not_evaluated_groups(data)
+    if not groups:
+        return ""
+    total = sum(len(g["rules"]) for g in groups)
+    items = "".join(
+        f'<li><b>{len(g["rules"])} rule{"s" if len(g["rules"]) != 1 else ""} not evaluated: {_e(g["cause"])}</b> '
+        f'<span class="muted">({_e(", ".join(g["rules"]))})</span></li>' for g in groups)
+    return (f'<h2 id="not-evaluated">{total} rule{"s" if total != 1 else ""} not evaluated '
+            f'({len(groups)} cause{"s" if len(groups) != 1 else ""})</h2><ul class="causes">{items}</ul>')
 
 
 def _run_facts(data: dict[str, Any]) -> str:

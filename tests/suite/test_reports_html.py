@@ -194,3 +194,15 @@ def test_allure_config_keeps_history_beside_the_results_dir(tmp_path: Path) -> N
     assert config["historyPath"] == str((tmp_path / "reports" / "history.jsonl").resolve())
     assert config["plugins"]["awesome"]["options"]["singleFile"] is True
     assert any(c["matchers"].get("transitions") == ["regressed"] for c in config["categories"])
+
+
+def test_rules_one_set_up_cause_kept_from_evaluation_are_one_line_above_the_failures() -> None:
+    """Issue 25: a set-up defect is named once, as a cause, before the failures (not as 12 failures)."""
+    data = sample()
+    data["not_evaluated"] = [{"cause": "DELETE of a mobile left it in place", "rules": ["list-200", "update-204"]}]
+    page = render_index(data)
+    assert "2 rules not evaluated (1 cause)" in page
+    assert "DELETE of a mobile left it in place" in page
+    assert page.index('id="not-evaluated"') < page.index('id="failures"')
+    data["not_evaluated"] = []
+    assert 'id="not-evaluated"' not in render_index(data)
