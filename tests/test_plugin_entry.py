@@ -76,4 +76,6 @@ def test_the_plugin_is_inert_in_a_session_that_does_not_run_the_suite(tmp_path: 
     assert not (tmp_path / "reports").exists()
     asked = _pytest("-q", "test_mine.py", "-p", PLUGIN, "--results-dir", "out", cwd=tmp_path)
     assert asked.returncode == 1
-    assert "+1 425 555 0100" not in asked.stdout and (tmp_path / "out" / "results.json").is_file()
+    # asked, the plugin acts (its results are written); on the embedded emulator numbers are nobody's, so the
+    # failure shows its value in full (masking covers tokens, and a tenant's own numbers)
+    assert (tmp_path / "out" / "results.json").is_file() and "+1 425 555 0100" in asked.stdout
