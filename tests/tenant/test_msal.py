@@ -35,7 +35,7 @@ from tests.tenant.tenantkit import (
 HERE = Path(__file__).resolve().parent
 FAKE = HERE / "fake_msal"
 UAM = "UserAuthenticationMethod"
-SECRET = "embedded-emulator-throwaway-secret-0123456789abcdef"
+SECRET = "loopback-hs256-9f3c1a7e5b2d4f60a8c3e1b7d5f9a2c4"
 
 
 def msal_profile(tmp_path: Path, base_url: str = "https://graph.example.invalid/v1.0", **msal) -> dict:

@@ -9,7 +9,7 @@ import jwt
 
 from tests.tenant.tenantkit import PHONES, cli, emulator_process, profile_dict, write_profile
 
-SECRET = "embedded-emulator-throwaway-secret-0123456789abcdef"
+SECRET = "loopback-hs256-9f3c1a7e5b2d4f60a8c3e1b7d5f9a2c4"
 UAM = "UserAuthenticationMethod"
 PAA = "7be44c8a-adaf-4e2a-84d6-ab2649e08a13"
 
