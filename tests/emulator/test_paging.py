@@ -46,7 +46,8 @@ def test_without_page_size_one_page_holds_everything(start) -> None:
 
 @pytest.mark.parametrize("bad", [-1, 1.5, "2", True])
 def test_page_size_must_be_a_non_negative_integer(bad) -> None:
-    raw = {"auth": {"tenant_id": "t", "secret": "s" * 32}, "users": [{"key": "a", "id": "00000000-0000-4000-8000-000000000001", "upn": "a@b"}]}
+    raw = {"auth": {"tenant_id": "t", "secret": "s" * 32},
+           "users": [{"key": "a", "id": "00000000-0000-4000-8000-000000000001", "upn": "a@b"}]}
     with pytest.raises(ConfigError, match="page_size"):
         config_from_mapping(raw, {"page_size": bad})
     assert load_config(None, {"page_size": 2}).page_size == 2
