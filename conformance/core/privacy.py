@@ -379,7 +379,8 @@ def _mask_run(text: str, m: re.Match[str], guarded: list[tuple[int, int]], keep:
             or any(s < end and start < e for s, e in guarded)
             or len(digits) < (6 if plus else 7)
             or (not plus and _DATE.fullmatch(core))
-            or (core.strip("()").isdigit() and len(digits) > 15)
+            # an id or a timestamp, not a number: longer than E.164 allows (15 digits; 17 after a 00 prefix)
+            or (core.strip("()").isdigit() and len(digits) > (17 if digits.startswith("00") else 15))
             or (keep and (digits in keep or _digits_of(re.split(r"[xX]", core, maxsplit=1)[0]) in keep))):
         return shown
     masked = mask_number("+" + core[1:]) if core[:1] == "+" else _mask_digits(core, keep_last=2)
