@@ -109,14 +109,26 @@ def command(args: argparse.Namespace) -> int:
 
 def _base_url(args: argparse.Namespace, profile: TargetProfile, replay: dict[str, Any],
               target_info: dict[str, Any]) -> str:
+    """Where the replay goes. A tenant's token goes only to its profile's ``base_url`` (no override); a URL
+    read from the results file (which anyone may have edited) must be a loopback emulator's."""
     if args.base_url:
+        if profile.kind == "tenant":
+            raise ToolError("--base-url is refused for a tenant profile: its token goes only to the profile's "
+                            "base_url")
         url = args.base_url.rstrip("/")
         if urlsplit(url).scheme not in ("http", "https"):
-            raise ToolError(f"--base-url {args.base_url!r} is not an http(s) URL")
+            raise ToolError("--base-url is not an http(s) URL")
         return url
     if profile.base_url:
         return profile.base_url.rstrip("/")
-    return base_of(replay)
+    recorded = base_of(replay)
+    if (urlsplit(recorded).hostname or "") not in _LOOPBACK:
+        raise ToolError("the results file names a non-loopback URL for the run's embedded emulator; "
+                        "pass --target PROFILE or --base-url URL")
+    return recorded
+
+
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def _unreachable(base_url: str, target_info: dict[str, Any], why: str) -> str:

@@ -244,3 +244,25 @@ def test_replay_refuses_to_send_a_write_to_a_tenant(tmp_path: Path) -> None:
     proc = cli("replay", str(tmp_path), "update-204", "--target",
                str(ROOT / "conformance" / "targets" / "tenant.example.toml"))
     assert proc.returncode == 2 and "replay sends only reads to a tenant" in one_line_error(proc)
+
+
+def test_replay_sends_a_tenant_token_nowhere_but_its_profile_and_reads_no_host_from_an_edited_results_file(
+        tmp_path: Path) -> None:
+    """A results file is data anyone may edit: its recorded URL must be a loopback emulator's; and a tenant
+    profile's token never goes to a --base-url."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from reports_synthetic import make_results, write
+
+    data = make_results()
+    rule = data["rules"]["update-204"]
+    rule["verdict"] = "fail"
+    rule["replay"] = {"method": "GET", "path": "/users/x/authentication/phoneMethods", "headers": {},
+                      "url": "http://evil.example.test/v1.0/users/x/authentication/phoneMethods",
+                      "authorization": "token", "context": "admin", "subject": None, "status": 200, "answer": ""}
+    data["target"]["profile"] = None
+    write(tmp_path / "results.json", data)
+    proc = cli("replay", str(tmp_path), "update-204")
+    assert proc.returncode == 2 and "non-loopback" in one_line_error(proc), proc.stdout + proc.stderr
+    tenant = ROOT / "conformance" / "targets" / "tenant.example.toml"
+    proc = cli("replay", str(tmp_path), "update-204", "--target", str(tenant), "--base-url", "http://127.0.0.1:9")
+    assert proc.returncode == 2 and "refused for a tenant" in one_line_error(proc), proc.stdout + proc.stderr
